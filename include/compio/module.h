@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compio/module.h - the backend module ABI. The only header a module
+ * author needs; it includes nothing but standard C headers and compio's
+ * own self-contained op.h and error.h.
+ *
+ * A module is a shared object cio_<name>.so (cio_<name>.dll) that exports
+ * exactly one symbol, the const descriptor cio_backend_<name>. The module
+ * calls libcompio only through the cio_host_api table it is handed, never
+ * by symbol, so it links against nothing of ours.
+ *
+ * Module obligations:
+ *  - No global mutable state: everything hangs off the state pointer
+ *    returned by create(); two drivers of the same module coexist.
+ *  - No exit(), no abort(), no signal handlers, no errno side channel:
+ *    functions return 0, a count, or a negative errno.
+ *  - Ops stay owned by the caller. The module may use op->priv (up to
+ *    op_priv_size bytes) and must deliver exactly one completion per
+ *    submitted op through host->complete(), also after cancel, also at
+ *    destroy time (the driver cancels and drains before destroy()).
+ *  - probe() has no side effects beyond creating and closing what it
+ *    needs to learn whether the backend works.
+ *
+ * Versioning: the host refuses a module whose abi_major differs from its
+ * own or whose abi_minor is newer. Structures only grow at the end; the
+ * host reads a field only when the module's struct size covers it, and
+ * gives the module a host API whose size field says what it may call.
+ *
+ * ABI changelog (one line per bump):
+ *   1.0  first version: descriptor, backend ops, host API.
+ */
+#ifndef COMPIO_MODULE_H
+#define COMPIO_MODULE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "op.h"
+#include "platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** "CIOM": is this a compio module at all. */
+#define CIO_MODULE_MAGIC 0x43494f4du
+/** Bumped on an incompatible change; the loader requires equality. */
+#define CIO_MODULE_ABI_MAJOR 1
+/** Bumped on an append; the loader requires module minor <= host minor. */
+#define CIO_MODULE_ABI_MINOR 0
+
+/** True when building against a module ABI of at least major.minor. */
+#define CIO_MODULE_ABI_AT_LEAST(major, minor)                                 \
+    (CIO_MODULE_ABI_MAJOR > (major) ||                                        \
+     (CIO_MODULE_ABI_MAJOR == (major) && CIO_MODULE_ABI_MINOR >= (minor)))
+
+/* Capability bits a module declares (a configuration may require them). */
+/** Completion-based: the kernel performs the IO (uring, iocp). */
+#define CIO_CAP_COMPLETION (1u << 0)
+/** Readiness-based: try the syscall, wait on EAGAIN (epoll, kqueue). */
+#define CIO_CAP_READINESS (1u << 1)
+/** Regular-file IO is asynchronous in the kernel, not pooled (uring). */
+#define CIO_CAP_FILE_ASYNC (1u << 2)
+/** cancel() can stop an op that the kernel already started (uring). */
+#define CIO_CAP_CANCEL_INFLIGHT (1u << 3)
+/** notify() is safe from any thread (required of every module). */
+#define CIO_CAP_NOTIFY (1u << 4)
+
+/** Log levels for host->log. */
+enum cio_log_level {
+    CIO_LOG_ERROR = 0, /**< Something failed that the user must know. */
+    CIO_LOG_WARN = 1,  /**< A degraded mode: a flag dropped, a fallback. */
+    CIO_LOG_INFO = 2,  /**< Set-up facts worth one line. */
+    CIO_LOG_DEBUG = 3  /**< Per-event detail; off by default. */
+};
+
+/** Readiness an opcode waits for on a readiness backend. */
+enum cio_op_wait {
+    CIO_WAIT_NONE = 0,  /**< Not a readiness op (pool or immediate). */
+    CIO_WAIT_READ = 1,  /**< Wait until readable, then retry. */
+    CIO_WAIT_WRITE = 2  /**< Wait until writable, then retry. */
+};
+
+/**
+ * The core's description of one opcode (the "op vtable"). Readiness
+ * modules use it to run ops without knowing each syscall; completion
+ * modules usually map opcodes to their own submissions instead.
+ */
+typedef struct cio_op_desc {
+    /** Lower-case name, e.g. "read_at". */
+    const char *name;
+    /** The readiness to wait for on EAGAIN (enum cio_op_wait). */
+    int wait;
+    /**
+     * Non-blocking attempt: performs the syscall once without blocking
+     * and returns its result, or CIO_EAGAIN when it would block (the
+     * module waits for readiness and calls it again). NULL when the
+     * opcode has no non-blocking form (file ops): use the pool.
+     */
+    int32_t (*attempt)(cio_op *op);
+    /** Blocking implementation, run on the pool. Never NULL. */
+    int32_t (*blocking)(cio_op *op);
+} cio_op_desc;
+
+/** One driver's link to the core; opaque to the module. */
+typedef struct cio_host cio_host;
+
+/**
+ * The host API: everything a module may call in the core. Passed to
+ * probe() and create(). Append-only: check size before using a member
+ * added after 1.0.
+ */
+typedef struct cio_host_api {
+    /** sizeof(cio_host_api) in the core that loaded the module. */
+    size_t size;
+    /** The core's CIO_MODULE_ABI_MAJOR. */
+    uint16_t abi_major;
+    /** The core's CIO_MODULE_ABI_MINOR. */
+    uint16_t abi_minor;
+
+    /** Allocate @size bytes; NULL when out of memory. */
+    void *(*alloc)(size_t size);
+    /** Allocate zeroed memory for @n objects of @size bytes. */
+    void *(*calloc)(size_t n, size_t size);
+    /** Resize an allocation from alloc/calloc. */
+    void *(*realloc)(void *ptr, size_t size);
+    /** Free memory from alloc/calloc/realloc; NULL is fine. */
+    void (*free)(void *ptr);
+
+    /**
+     * Log a line about this driver (prefixed with the module name). The
+     * core decides what reaches the user (COMPIO_LOG=debug|info|...).
+     */
+    void (*log)(cio_host *host, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 3, 4)))
+#endif
+        ;
+    /**
+     * Explain why probe() or create() failed, in words for a user:
+     * "io_uring_setup: Operation not permitted (seccomp?)". The loader
+     * shows it with the error; the last call wins.
+     */
+    void (*set_reason)(cio_host *host, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 2, 3)))
+#endif
+        ;
+    /**
+     * The value of @key in this module's [module.<name>] ini section, or
+     * NULL. The string lives as long as the host.
+     */
+    const char *(*config_get)(cio_host *host, const char *key);
+
+    /**
+     * Deliver the completion of @op: @result (bytes or -errno) and
+     * backend @cflags. Call exactly once per submitted op, from the
+     * thread that runs wait() (also from within submit/cancel/wait).
+     */
+    void (*complete)(cio_host *host, cio_op *op, int32_t result,
+                     uint32_t cflags);
+    /**
+     * Run @op's blocking implementation on the core's thread pool; its
+     * completion arrives through the same path as the module's own and
+     * the module must not complete it itself. For ops a module takes but
+     * cannot do natively in a given case (a regular file on epoll).
+     * 0 or -errno (then the op is still the module's to complete).
+     */
+    int (*pool_submit)(cio_host *host, cio_op *op);
+    /** The core's description of @opcode, or NULL if out of range. */
+    const cio_op_desc *(*op_desc)(unsigned opcode);
+    /** Monotonic clock in nanoseconds. */
+    uint64_t (*now_ns)(void);
+} cio_host_api;
+
+/**
+ * The driver vtable. A module's per-driver state is the void pointer
+ * create() returns. Required members are marked; the loader refuses a
+ * module whose required member is NULL.
+ */
+typedef struct cio_backend_ops {
+    /** sizeof(cio_backend_ops) when the module was built. */
+    size_t size;
+    /**
+     * Required. Make a driver: set *@state. @entries is the configured
+     * queue/batch size. The host pointer stays valid until destroy().
+     * 0 or -errno (explained with host->set_reason).
+     */
+    int (*create)(const cio_host_api *api, cio_host *host,
+                  unsigned entries, void **state);
+    /**
+     * Required. Free the driver. Called only when no op is in flight:
+     * the core cancels and drains every op first.
+     */
+    void (*destroy)(void *state);
+    /**
+     * Required. Non-zero when the module performs @opcode itself; zero
+     * sends that opcode to the core's pool. Answer from what create()
+     * learnt (an io_uring probe), not from a guess.
+     */
+    int (*supports)(void *state, unsigned opcode);
+    /**
+     * Optional. Prepare @fd for use with this driver (IOCP associates
+     * it with the port; epoll makes it non-blocking). 0 or -errno.
+     */
+    int (*attach)(void *state, cio_fd fd);
+    /**
+     * Required. Start @op (an opcode supports() accepted). Either queue
+     * it and return 0, or complete it right away through host->complete
+     * and return 0. A negative return means the op was not taken and
+     * will not complete; the core then completes it with that error.
+     */
+    int (*submit)(void *state, cio_op *op);
+    /**
+     * Required. Ask that @op stop. 0 when the request was made (the op
+     * still completes, usually with CIO_ECANCELED, maybe inline), or
+     * CIO_ENOENT when the module no longer holds it, or CIO_EALREADY
+     * when it is running and cannot be stopped.
+     */
+    int (*cancel)(void *state, cio_op *op);
+    /**
+     * Optional. Hand queued submissions to the kernel without waiting.
+     * wait() must flush by itself; this is for callers that want the
+     * IO started before they do something else.
+     */
+    int (*flush)(void *state);
+    /**
+     * Required. Flush submissions, then wait at most @timeout_ns (-1:
+     * forever, 0: do not block) for completions and deliver them through
+     * host->complete. Returns early when notify() is called. Returns the
+     * number delivered (0 on timeout or wake-up) or -errno; CIO_EINTR is
+     * handled inside and never returned.
+     */
+    int (*wait)(void *state, int64_t timeout_ns);
+    /**
+     * Required. Wake a wait() in progress or make the next one return at
+     * once. Safe from any thread and from a signal handler's thread.
+     */
+    int (*notify)(void *state);
+    /**
+     * Optional. Called in the child after fork() to rebuild kernel
+     * objects that do not survive it. 0 or -errno.
+     */
+    int (*fork_child)(void *state);
+} cio_backend_ops;
+
+/**
+ * The descriptor, exported as cio_backend_<name>. Use designated
+ * initialisers so that fields added later are zero.
+ */
+typedef struct cio_backend_module {
+    /** CIO_MODULE_MAGIC. */
+    uint32_t magic;
+    /** CIO_MODULE_ABI_MAJOR at build time. */
+    uint16_t abi_major;
+    /** CIO_MODULE_ABI_MINOR at build time. */
+    uint16_t abi_minor;
+    /** sizeof(cio_backend_module) at build time. */
+    uint32_t struct_size;
+    /** Bytes of op->priv the module uses (<= CIO_OP_PRIV_MAX). */
+    uint32_t op_priv_size;
+    /** Backend name: [a-z0-9_]+, equal to the file stem after "cio_". */
+    const char *name;
+    /** The module's own version, for logs and compio-info. */
+    const char *version;
+    /** One line describing the backend. */
+    const char *description;
+    /** CIO_CAP_* bits. */
+    uint64_t caps;
+    /**
+     * Required. Can this backend work here? 0, or -errno with the
+     * reason given through api->set_reason. Must leave nothing behind.
+     */
+    int (*probe)(const cio_host_api *api, cio_host *host);
+    /** Required. The driver vtable. */
+    const cio_backend_ops *ops;
+} cio_backend_module;
+
+/** Name of the symbol a module called @name must export. */
+#define CIO_BACKEND_SYMBOL_PREFIX "cio_backend_"
+
+/**
+ * Declare the descriptor of module @name_:
+ *     CIO_BACKEND_MODULE(epoll) = { .magic = CIO_MODULE_MAGIC, ... };
+ */
+#define CIO_BACKEND_MODULE(name_)                                             \
+    CIO_MODULE_EXPORT extern const cio_backend_module cio_backend_##name_;    \
+    CIO_MODULE_EXPORT const cio_backend_module cio_backend_##name_
+
+/** Fills the fixed header fields of a descriptor. */
+#define CIO_BACKEND_HEADER                                                    \
+    .magic = CIO_MODULE_MAGIC, .abi_major = CIO_MODULE_ABI_MAJOR,             \
+    .abi_minor = CIO_MODULE_ABI_MINOR,                                        \
+    .struct_size = (uint32_t)sizeof(cio_backend_module)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* COMPIO_MODULE_H */

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compio/op.h - one struct for every operation.
+ *
+ * A cio_op describes a single IO request: what to do (opcode), on what
+ * (fd), with which buffers and arguments, and, once completed, the result
+ * (bytes or a negative errno). It carries a fixed private reserve that
+ * the backend and the driver use while the op is in flight, so an op can
+ * live on a task's stack and submitting it never allocates.
+ *
+ * Lifetime rule (the one rule of a completion API): after cio_driver_push
+ * succeeds, the op and every buffer it points to belong to the driver
+ * until its completion has been delivered by cio_driver_poll, also after
+ * cio_driver_cancel, also when the driver is closed.
+ *
+ * Self-contained: only standard C headers. Socket and stat structures
+ * are passed as pointers to incomplete types, so this header does not
+ * pull in <sys/socket.h>.
+ */
+#ifndef COMPIO_OP_H
+#define COMPIO_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sockaddr;
+struct msghdr;
+
+/**
+ * The opcodes. Values are part of the module ABI: append only.
+ */
+typedef enum cio_opcode {
+    CIO_OP_NOP = 0,      /**< Completes with 0; measures the round trip. */
+    CIO_OP_READ,         /**< read(2) at the current position. */
+    CIO_OP_WRITE,        /**< write(2) at the current position. */
+    CIO_OP_READ_AT,      /**< pread(2). */
+    CIO_OP_WRITE_AT,     /**< pwrite(2). */
+    CIO_OP_READV,        /**< readv(2). */
+    CIO_OP_WRITEV,       /**< writev(2). */
+    CIO_OP_READV_AT,     /**< preadv(2). */
+    CIO_OP_WRITEV_AT,    /**< pwritev(2). */
+    CIO_OP_FSYNC,        /**< fsync(2). */
+    CIO_OP_FDATASYNC,    /**< fdatasync(2). */
+    CIO_OP_OPENAT,       /**< openat(2); the result is the new fd. */
+    CIO_OP_CLOSE,        /**< close(2). */
+    CIO_OP_STATX,        /**< statx(2) on Linux; see cio_op_statx(). */
+    CIO_OP_FTRUNCATE,    /**< ftruncate(2). */
+    CIO_OP_UNLINKAT,     /**< unlinkat(2). */
+    CIO_OP_RENAMEAT,     /**< renameat2(2) / renameat(2). */
+    CIO_OP_MKDIRAT,      /**< mkdirat(2). */
+    CIO_OP_SOCKET,       /**< socket(2); the result is the new fd. */
+    CIO_OP_ACCEPT,       /**< accept4(2); the result is the new fd. */
+    CIO_OP_CONNECT,      /**< connect(2). */
+    CIO_OP_RECV,         /**< recv(2). */
+    CIO_OP_SEND,         /**< send(2). */
+    CIO_OP_RECVMSG,      /**< recvmsg(2); also recvfrom. */
+    CIO_OP_SENDMSG,      /**< sendmsg(2); also sendto. */
+    CIO_OP_SHUTDOWN,     /**< shutdown(2). */
+    CIO_OP_POLL_ADD,     /**< One-shot readiness; result is CIO_POLL_*. */
+    CIO_OP_SPLICE,       /**< splice(2) (Linux). */
+    CIO_OP_TIMEOUT,      /**< Completes with CIO_ETIME after a delay. */
+    CIO_OP_ASYNC_CANCEL, /**< Cancels another op in flight. */
+    CIO_OP_BLOCKING,     /**< Runs a user function on the thread pool. */
+    CIO_OP__COUNT        /**< Number of opcodes; not an opcode. */
+} cio_opcode;
+
+/** Readiness bits for CIO_OP_POLL_ADD (equal to POLLIN/POLLOUT/...). */
+#define CIO_POLL_IN 0x001u
+#define CIO_POLL_PRI 0x002u
+#define CIO_POLL_OUT 0x004u
+#define CIO_POLL_ERR 0x008u
+#define CIO_POLL_HUP 0x010u
+
+/** Directory fd meaning "relative to the working directory". */
+#define CIO_AT_FDCWD (-100)
+
+/**
+ * Bytes of per-op storage reserved for the driver and the backend. A
+ * module declares how much it needs (op_priv_size in the descriptor); the
+ * loader refuses one that needs more.
+ */
+#define CIO_OP_PRIV_MAX 128
+
+/** Signature of a CIO_OP_BLOCKING function; its return is the result. */
+typedef int64_t (*cio_blocking_fn)(void *arg);
+
+/**
+ * The arguments of an op; which member is used depends on the opcode.
+ */
+typedef union cio_op_args {
+    /** READ, WRITE, READ_AT, WRITE_AT, RECV, SEND. */
+    struct {
+        void *buf;       /**< Buffer to fill or drain. */
+        uint32_t len;    /**< Its length (ops move at most 2^31-1). */
+        uint64_t offset; /**< File offset (the _AT forms only). */
+    } rw;
+    /** READV, WRITEV, READV_AT, WRITEV_AT. */
+    struct {
+        const cio_iovec *iov; /**< The buffers. */
+        uint32_t iovcnt;      /**< How many. */
+        uint64_t offset;      /**< File offset (the _AT forms only). */
+    } vec;
+    /** RECVMSG, SENDMSG. */
+    struct {
+        struct msghdr *msg; /**< Caller's msghdr, valid until completion. */
+    } msg;
+    /** OPENAT, UNLINKAT, MKDIRAT, STATX (fd is the directory fd). */
+    struct {
+        const char *path; /**< Path, relative to fd unless absolute. */
+        uint32_t mode;    /**< Mode for OPENAT with O_CREAT, MKDIRAT. */
+        uint32_t mask;    /**< STATX: which fields are wanted. */
+        void *statxbuf;   /**< STATX: a struct statx to fill. */
+    } path;
+    /** RENAMEAT (fd is the old directory fd). */
+    struct {
+        const char *oldpath; /**< Source, relative to fd. */
+        const char *newpath; /**< Target, relative to newdirfd. */
+        cio_fd newdirfd;     /**< Target directory fd. */
+    } rename;
+    /** FTRUNCATE. */
+    struct {
+        uint64_t length; /**< New file length. */
+    } truncate;
+    /** SOCKET. */
+    struct {
+        int domain;   /**< AF_INET, AF_INET6, AF_UNIX ... */
+        int type;     /**< SOCK_STREAM, SOCK_DGRAM ... */
+        int protocol; /**< Usually 0. */
+    } socket;
+    /** ACCEPT, CONNECT. */
+    struct {
+        struct sockaddr *addr; /**< ACCEPT: filled; CONNECT: the peer. */
+        uint32_t *addrlen;     /**< ACCEPT: in/out length, may be NULL. */
+        uint32_t len;          /**< CONNECT: length of addr. */
+    } addr;
+    /** SPLICE (fd is the input). */
+    struct {
+        int64_t off_in;  /**< Input offset, -1 for the current one. */
+        cio_fd fd_out;   /**< Output descriptor. */
+        int64_t off_out; /**< Output offset, -1 for the current one. */
+        uint32_t len;    /**< Bytes to move. */
+    } splice;
+    /** TIMEOUT. */
+    struct {
+        uint64_t ns; /**< Relative delay in nanoseconds. */
+    } timeout;
+    /** ASYNC_CANCEL. */
+    struct {
+        struct cio_op *target; /**< The op to cancel. */
+    } cancel;
+    /** BLOCKING. */
+    struct {
+        cio_blocking_fn fn; /**< Runs on a pool thread. */
+        void *arg;          /**< Its argument. */
+    } blocking;
+} cio_op_args;
+
+/**
+ * Driver bookkeeping inside each op. Owned by libcompio while the op is
+ * in flight; a module must not touch it.
+ */
+typedef struct cio_op_link {
+    struct cio_op *next;  /**< In-flight and ready lists. */
+    struct cio_op *prev;  /**< In-flight list. */
+    void *owner;          /**< The driver that holds the op. */
+    uint32_t state;       /**< Where the op is (internal). */
+    uint32_t reserved;    /**< Keep zero. */
+} cio_op_link;
+
+/**
+ * One operation. Fill it with a cio_op_*() initialiser, set user_data,
+ * push it. Fields marked "in" are read by the driver; "out" are written at
+ * completion.
+ */
+typedef struct cio_op {
+    uint8_t opcode;     /**< in: a cio_opcode. */
+    uint8_t reserved0;  /**< Keep zero. */
+    uint16_t reserved1; /**< Keep zero. */
+    uint32_t flags;     /**< in: the syscall's flags (open flags, MSG_*,
+                             shutdown how, CIO_POLL_* mask, ...). */
+    cio_fd fd;          /**< in: the descriptor (or directory fd). */
+    uint64_t user_data; /**< in: returned untouched in the completion. */
+    int32_t result;     /**< out: bytes, a new fd, or a negative errno. */
+    uint32_t cflags;    /**< out: completion flags from the backend. */
+    cio_op_args a;      /**< in: opcode-specific arguments. */
+    cio_op_link link;   /**< Driver-private. */
+    /** Backend-private reserve, pointer-aligned. */
+    union {
+        uint64_t u64[CIO_OP_PRIV_MAX / 8];
+        void *ptr[CIO_OP_PRIV_MAX / sizeof(void *)];
+    } priv;
+} cio_op;
+
+/* Initialisers. Each clears the op, so a reused op starts clean. */
+
+/** Prepare @op as @code on @fd with everything else zero. */
+static inline void
+cio_op_init(cio_op *op, cio_opcode code, cio_fd fd)
+{
+    memset(op, 0, offsetof(cio_op, priv));
+    op->opcode = (uint8_t)code;
+    op->fd = fd;
+}
+
+/** NOP: completes with 0. */
+static inline void
+cio_op_nop(cio_op *op)
+{
+    cio_op_init(op, CIO_OP_NOP, CIO_INVALID_FD);
+}
+
+/** Read up to @len bytes from @fd's current position (pipes, ttys). */
+static inline void
+cio_op_read(cio_op *op, cio_fd fd, void *buf, uint32_t len)
+{
+    cio_op_init(op, CIO_OP_READ, fd);
+    op->a.rw.buf = buf;
+    op->a.rw.len = len;
+}
+
+/** Write up to @len bytes at @fd's current position. */
+static inline void
+cio_op_write(cio_op *op, cio_fd fd, const void *buf, uint32_t len)
+{
+    cio_op_init(op, CIO_OP_WRITE, fd);
+    op->a.rw.buf = (void *)buf;
+    op->a.rw.len = len;
+}
+
+/** Read up to @len bytes at file offset @off. */
+static inline void
+cio_op_read_at(cio_op *op, cio_fd fd, void *buf, uint32_t len, uint64_t off)
+{
+    cio_op_init(op, CIO_OP_READ_AT, fd);
+    op->a.rw.buf = buf;
+    op->a.rw.len = len;
+    op->a.rw.offset = off;
+}
+
+/** Write up to @len bytes at file offset @off. */
+static inline void
+cio_op_write_at(cio_op *op, cio_fd fd, const void *buf, uint32_t len,
+                uint64_t off)
+{
+    cio_op_init(op, CIO_OP_WRITE_AT, fd);
+    op->a.rw.buf = (void *)buf;
+    op->a.rw.len = len;
+    op->a.rw.offset = off;
+}
+
+/** Vectored read/write; @code is one of READV, WRITEV, READV_AT, WRITEV_AT. */
+static inline void
+cio_op_vec(cio_op *op, cio_opcode code, cio_fd fd, const cio_iovec *iov,
+           uint32_t iovcnt, uint64_t off)
+{
+    cio_op_init(op, code, fd);
+    op->a.vec.iov = iov;
+    op->a.vec.iovcnt = iovcnt;
+    op->a.vec.offset = off;
+}
+
+/** fsync(2), or fdatasync(2) when @datasync is non-zero. */
+static inline void
+cio_op_fsync(cio_op *op, cio_fd fd, int datasync)
+{
+    cio_op_init(op, datasync ? CIO_OP_FDATASYNC : CIO_OP_FSYNC, fd);
+}
+
+/** openat(2): @flags are O_* flags, @mode applies with O_CREAT. */
+static inline void
+cio_op_openat(cio_op *op, cio_fd dirfd, const char *path, uint32_t flags,
+              uint32_t mode)
+{
+    cio_op_init(op, CIO_OP_OPENAT, dirfd);
+    op->flags = flags;
+    op->a.path.path = path;
+    op->a.path.mode = mode;
+}
+
+/** close(2). */
+static inline void
+cio_op_close(cio_op *op, cio_fd fd)
+{
+    cio_op_init(op, CIO_OP_CLOSE, fd);
+}
+
+/**
+ * statx(2): fills the struct statx at @statxbuf (Linux). @flags are
+ * AT_* flags; an empty @path with AT_EMPTY_PATH stats @dirfd itself.
+ */
+static inline void
+cio_op_statx(cio_op *op, cio_fd dirfd, const char *path, uint32_t flags,
+             uint32_t mask, void *statxbuf)
+{
+    cio_op_init(op, CIO_OP_STATX, dirfd);
+    op->flags = flags;
+    op->a.path.path = path;
+    op->a.path.mask = mask;
+    op->a.path.statxbuf = statxbuf;
+}
+
+/** ftruncate(2). */
+static inline void
+cio_op_ftruncate(cio_op *op, cio_fd fd, uint64_t length)
+{
+    cio_op_init(op, CIO_OP_FTRUNCATE, fd);
+    op->a.truncate.length = length;
+}
+
+/** unlinkat(2); @flags may be AT_REMOVEDIR. */
+static inline void
+cio_op_unlinkat(cio_op *op, cio_fd dirfd, const char *path, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_UNLINKAT, dirfd);
+    op->flags = flags;
+    op->a.path.path = path;
+}
+
+/** renameat(2) (renameat2 flags in @flags where supported). */
+static inline void
+cio_op_renameat(cio_op *op, cio_fd olddirfd, const char *oldpath,
+                cio_fd newdirfd, const char *newpath, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_RENAMEAT, olddirfd);
+    op->flags = flags;
+    op->a.rename.oldpath = oldpath;
+    op->a.rename.newpath = newpath;
+    op->a.rename.newdirfd = newdirfd;
+}
+
+/** mkdirat(2). */
+static inline void
+cio_op_mkdirat(cio_op *op, cio_fd dirfd, const char *path, uint32_t mode)
+{
+    cio_op_init(op, CIO_OP_MKDIRAT, dirfd);
+    op->a.path.path = path;
+    op->a.path.mode = mode;
+}
+
+/** socket(2); @flags may carry SOCK_CLOEXEC-style type flags. */
+static inline void
+cio_op_socket(cio_op *op, int domain, int type, int protocol)
+{
+    cio_op_init(op, CIO_OP_SOCKET, CIO_INVALID_FD);
+    op->a.socket.domain = domain;
+    op->a.socket.type = type;
+    op->a.socket.protocol = protocol;
+}
+
+/**
+ * accept4(2): @addr/@addrlen may be NULL. @flags are SOCK_* flags for the
+ * new socket; the backend always adds close-on-exec.
+ */
+static inline void
+cio_op_accept(cio_op *op, cio_fd fd, struct sockaddr *addr,
+              uint32_t *addrlen, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_ACCEPT, fd);
+    op->flags = flags;
+    op->a.addr.addr = addr;
+    op->a.addr.addrlen = addrlen;
+}
+
+/** connect(2). */
+static inline void
+cio_op_connect(cio_op *op, cio_fd fd, const struct sockaddr *addr,
+               uint32_t len)
+{
+    cio_op_init(op, CIO_OP_CONNECT, fd);
+    op->a.addr.addr = (struct sockaddr *)addr;
+    op->a.addr.len = len;
+}
+
+/** recv(2) with MSG_* @flags. */
+static inline void
+cio_op_recv(cio_op *op, cio_fd fd, void *buf, uint32_t len, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_RECV, fd);
+    op->flags = flags;
+    op->a.rw.buf = buf;
+    op->a.rw.len = len;
+}
+
+/** send(2) with MSG_* @flags (MSG_NOSIGNAL is always added). */
+static inline void
+cio_op_send(cio_op *op, cio_fd fd, const void *buf, uint32_t len,
+            uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_SEND, fd);
+    op->flags = flags;
+    op->a.rw.buf = (void *)buf;
+    op->a.rw.len = len;
+}
+
+/** recvmsg(2). */
+static inline void
+cio_op_recvmsg(cio_op *op, cio_fd fd, struct msghdr *msg, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_RECVMSG, fd);
+    op->flags = flags;
+    op->a.msg.msg = msg;
+}
+
+/** sendmsg(2) (MSG_NOSIGNAL is always added). */
+static inline void
+cio_op_sendmsg(cio_op *op, cio_fd fd, const struct msghdr *msg,
+               uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_SENDMSG, fd);
+    op->flags = flags;
+    op->a.msg.msg = (struct msghdr *)msg;
+}
+
+/** shutdown(2); @how is SHUT_RD, SHUT_WR or SHUT_RDWR. */
+static inline void
+cio_op_shutdown(cio_op *op, cio_fd fd, int how)
+{
+    cio_op_init(op, CIO_OP_SHUTDOWN, fd);
+    op->flags = (uint32_t)how;
+}
+
+/** One-shot readiness wait for the CIO_POLL_* bits in @events. */
+static inline void
+cio_op_poll_add(cio_op *op, cio_fd fd, uint32_t events)
+{
+    cio_op_init(op, CIO_OP_POLL_ADD, fd);
+    op->flags = events;
+}
+
+/** splice(2) (Linux): offsets of -1 use the current position. */
+static inline void
+cio_op_splice(cio_op *op, cio_fd fd_in, int64_t off_in, cio_fd fd_out,
+              int64_t off_out, uint32_t len, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_SPLICE, fd_in);
+    op->flags = flags;
+    op->a.splice.off_in = off_in;
+    op->a.splice.fd_out = fd_out;
+    op->a.splice.off_out = off_out;
+    op->a.splice.len = len;
+}
+
+/** Completes with CIO_ETIME after @ns nanoseconds (or CIO_ECANCELED). */
+static inline void
+cio_op_timeout(cio_op *op, uint64_t ns)
+{
+    cio_op_init(op, CIO_OP_TIMEOUT, CIO_INVALID_FD);
+    op->a.timeout.ns = ns;
+}
+
+/**
+ * Cancels @target: completes with 0 if the target was found and
+ * cancelled, CIO_ENOENT if it was not in flight, CIO_EALREADY if it is
+ * running and cannot be stopped. The target still completes on its own.
+ */
+static inline void
+cio_op_async_cancel(cio_op *op, cio_op *target)
+{
+    cio_op_init(op, CIO_OP_ASYNC_CANCEL, CIO_INVALID_FD);
+    op->a.cancel.target = target;
+}
+
+/** Runs @fn(@arg) on the blocking pool; its return becomes the result. */
+static inline void
+cio_op_blocking(cio_op *op, cio_blocking_fn fn, void *arg)
+{
+    cio_op_init(op, CIO_OP_BLOCKING, CIO_INVALID_FD);
+    op->a.blocking.fn = fn;
+    op->a.blocking.arg = arg;
+}
+
+/**
+ * The name of an opcode ("read_at"), or "unknown". Static string.
+ */
+CIO_EXTERN const char *cio_opcode_name(unsigned opcode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* COMPIO_OP_H */
