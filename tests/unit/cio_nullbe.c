@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_nullbe.c - "nullbe", a test-only backend module that natively
+ * performs nothing but NOP (completed in wait()), so every other opcode
+ * goes through the driver facade's thread pool. Settings, from
+ * [module.nullbe]:
+ *   forward = yes      also claim READ_AT and WRITE_AT, and hand them to
+ *                      the core's pool through host->pool_submit;
+ *   fail_create = yes  create() fails with CIO_EPERM and a reason.
+ * Like any module it sees only <compio/module.h> and the host table.
+ */
+#define _GNU_SOURCE 1
+#include <compio/module.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct nullbe {
+    const cio_host_api *api;
+    cio_host *host;
+    int wake[2];         /* Self-pipe: notify writes, wait polls. */
+    cio_op *head, *tail; /* Queued NOPs, through op->priv.ptr[0]. */
+    int forward;         /* forward = yes. */
+} nullbe;
+
+#define NULLBE_NEXT(op) ((op)->priv.ptr[0])
+
+static int
+nullbe_yes(const cio_host_api *api, cio_host *host, const char *key)
+{
+    const char *v = api->config_get(host, key);
+    return v != NULL && (strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 ||
+                         strcmp(v, "true") == 0);
+}
+
+static int
+nullbe_probe(const cio_host_api *api, cio_host *host)
+{
+    (void)api;
+    (void)host;
+    return 0;
+}
+
+static int
+nullbe_create(const cio_host_api *api, cio_host *host, unsigned entries,
+              void **state)
+{
+    nullbe *nb;
+    (void)entries;
+
+    if (nullbe_yes(api, host, "fail_create")) {
+        api->set_reason(host, "nullbe: fail_create is set");
+        return CIO_EPERM;
+    }
+    nb = api->calloc(1, sizeof(*nb));
+    if (nb == NULL)
+        return CIO_ENOMEM;
+    if (pipe2(nb->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+        int err = -errno;
+        api->set_reason(host, "nullbe: pipe2: %s", strerror(errno));
+        api->free(nb);
+        return err;
+    }
+    nb->api = api;
+    nb->host = host;
+    nb->forward = nullbe_yes(api, host, "forward");
+    *state = nb;
+    return 0;
+}
+
+static void
+nullbe_destroy(void *state)
+{
+    nullbe *nb = state;
+    close(nb->wake[0]);
+    close(nb->wake[1]);
+    nb->api->free(nb);
+}
+
+static int
+nullbe_supports(void *state, unsigned opcode)
+{
+    nullbe *nb = state;
+    if (opcode == CIO_OP_NOP)
+        return 1;
+    return nb->forward &&
+           (opcode == CIO_OP_READ_AT || opcode == CIO_OP_WRITE_AT);
+}
+
+static int
+nullbe_submit(void *state, cio_op *op)
+{
+    nullbe *nb = state;
+
+    if (op->opcode == CIO_OP_NOP) {
+        NULLBE_NEXT(op) = NULL;
+        if (nb->tail != NULL)
+            NULLBE_NEXT(nb->tail) = op;
+        else
+            nb->head = op;
+        nb->tail = op;
+        return 0;
+    }
+    if (nb->forward &&
+        (op->opcode == CIO_OP_READ_AT || op->opcode == CIO_OP_WRITE_AT))
+        return nb->api->pool_submit(nb->host, op);
+    return CIO_EINVAL;
+}
+
+static int
+nullbe_cancel(void *state, cio_op *op)
+{
+    nullbe *nb = state;
+    cio_op *prev = NULL, *cur;
+
+    for (cur = nb->head; cur != NULL; prev = cur, cur = NULLBE_NEXT(cur)) {
+        if (cur != op)
+            continue;
+        if (prev != NULL)
+            NULLBE_NEXT(prev) = NULLBE_NEXT(cur);
+        else
+            nb->head = NULLBE_NEXT(cur);
+        if (nb->tail == cur)
+            nb->tail = prev;
+        nb->api->complete(nb->host, op, CIO_ECANCELED, 0);
+        return 0;
+    }
+    return CIO_ENOENT;
+}
+
+static void
+nullbe_drain_wake(nullbe *nb)
+{
+    char buf[64];
+    while (read(nb->wake[0], buf, sizeof(buf)) > 0)
+        ;
+}
+
+static int
+nullbe_deliver(nullbe *nb)
+{
+    cio_op *op = nb->head;
+    int n = 0;
+    nb->head = nb->tail = NULL;
+    while (op != NULL) {
+        cio_op *next = NULLBE_NEXT(op);
+        nb->api->complete(nb->host, op, 0, 0);
+        op = next;
+        n++;
+    }
+    return n;
+}
+
+static int
+nullbe_wait(void *state, int64_t timeout_ns)
+{
+    nullbe *nb = state;
+    struct pollfd p = {.fd = nb->wake[0], .events = POLLIN};
+    int ms;
+
+    if (nb->head != NULL) {
+        nullbe_drain_wake(nb);
+        return nullbe_deliver(nb);
+    }
+    if (timeout_ns < 0)
+        ms = -1;
+    else if (timeout_ns / 1000000 >= INT_MAX)
+        ms = INT_MAX;
+    else
+        ms = (int)((timeout_ns + 999999) / 1000000);
+    if (poll(&p, 1, ms) < 0 && errno != EINTR)
+        return -errno;
+    nullbe_drain_wake(nb);
+    return nullbe_deliver(nb);
+}
+
+static int
+nullbe_notify(void *state)
+{
+    nullbe *nb = state;
+    /* A full pipe already holds a wake-up. */
+    if (write(nb->wake[1], "", 1) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+
+static const cio_backend_ops nullbe_ops = {
+    .size = sizeof(cio_backend_ops),
+    .create = nullbe_create,
+    .destroy = nullbe_destroy,
+    .supports = nullbe_supports,
+    .submit = nullbe_submit,
+    .cancel = nullbe_cancel,
+    .wait = nullbe_wait,
+    .notify = nullbe_notify,
+};
+
+CIO_BACKEND_MODULE(nullbe) = {
+    CIO_BACKEND_HEADER,
+    .op_priv_size = sizeof(void *),
+    .name = "nullbe",
+    .version = "1",
+    .description = "test backend: native NOP only, the rest on the pool",
+    .caps = CIO_CAP_COMPLETION | CIO_CAP_NOTIFY,
+    .probe = nullbe_probe,
+    .ops = &nullbe_ops,
+};
