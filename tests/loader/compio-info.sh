@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# compio-info end to end, on the loader's fixture modules: COMPIO_BACKEND
+# selection, --backend, --json (valid JSON with "chosen"), and a module
+# directory where a broken module sits next to a good one.
+set -u
+
+: "${CIO_TEST_BUILDDIR:?run me through make check}"
+info="$CIO_TEST_BUILDDIR/../tools/compio-info"
+fix="$CIO_TEST_BUILDDIR/loader/fixtures/.libs"
+auto="$CIO_TEST_BUILDDIR/loader/fixtures/auto/.libs"
+out=$(mktemp) || exit 99
+trap 'rm -f "$out"' EXIT
+fails=0
+
+fail() {
+    echo "FAIL: $*"
+    sed 's/^/    /' "$out"
+    fails=$((fails + 1))
+}
+
+# COMPIO_BACKEND picks the module; the text names it and its opcodes.
+COMPIO_MODULE_PATH=$fix COMPIO_BACKEND=good "$info" >"$out" 2>&1 ||
+    fail "COMPIO_BACKEND=good: exit $?"
+grep -q '^chosen backend: good$' "$out" || fail "COMPIO_BACKEND=good not chosen"
+grep -q '^  nop  *native$' "$out" || fail "nop not native on good"
+grep -q '^  read  *pooled$' "$out" || fail "read not pooled on good"
+grep -q 'cio_badmagic.so' "$out" || fail "badmagic not listed"
+
+# --backend beats COMPIO_BACKEND, like cio_config_set over the env.
+COMPIO_MODULE_PATH=$fix COMPIO_BACKEND=nosuch "$info" --backend good \
+    >"$out" 2>&1 || fail "--backend good: exit $?"
+grep -q '^chosen backend: good$' "$out" || fail "--backend good not chosen"
+
+# --json is valid JSON and carries "chosen".
+COMPIO_MODULE_PATH=$fix COMPIO_BACKEND=good "$info" --json >"$out" 2>&1 ||
+    fail "--json: exit $?"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -m json.tool "$out" >/dev/null 2>&1 || fail "--json is not JSON"
+    python3 - "$out" <<'PY' || fail "--json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["chosen"] == "good", d["chosen"]
+mods = {m["name"]: m for m in d["modules"]}
+assert mods["good"]["usable"] is True
+assert mods["badmagic"]["error"] == "EBADMSG", mods["badmagic"]
+assert d["opcodes"]["nop"] == "native"
+PY
+else
+    grep -q '"chosen": "good"' "$out" || fail "--json lacks chosen"
+fi
+
+# auto over a directory with a refused uring and a good epoll: epoll is
+# chosen and the reason for uring is shown.
+COMPIO_MODULE_PATH=$auto "$info" --backend auto >"$out" 2>&1 ||
+    fail "auto: exit $?"
+grep -q '^chosen backend: epoll$' "$out" || fail "auto did not choose epoll"
+grep -q 'uring: .*fixture_setup: Function not implemented' "$out" ||
+    fail "auto does not say why uring was refused"
+grep -q '^  - uring ' "$out" || fail "uring not marked unusable"
+
+# Nothing usable: exit 1, and the reason.
+COMPIO_MODULE_PATH=$fix "$info" --backend badmagic >"$out" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] || fail "unusable backend: exit $rc, expected 1"
+grep -q 'not a compio module' "$out" || fail "no reason for badmagic"
+
+# Usage errors: exit 2.
+"$info" --bogus >"$out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "bad option: exit $rc, expected 2"
+"$info" --backend ./relative/cio_x.so >"$out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "relative --backend: exit $rc, expected 2"
+
+[ "$fails" -eq 0 ] && echo "compio-info: all checks passed"
+[ "$fails" -eq 0 ]
