@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_epoll_int.h - state shared by the files of the epoll module:
+ * cio_epoll.c (descriptor, kernel objects, wait loop, notify),
+ * cio_epoll_fd.c (fd table, waiter queues, submit, cancel) and
+ * cio_epoll_timer.c (the timeout heap). Never installed. The cross-file
+ * names carry the epoll__ prefix and stay hidden: the module is built with
+ * -fvisibility=hidden and exports only cio_backend_epoll.
+ */
+#ifndef CIO_EPOLL_INT_H
+#define CIO_EPOLL_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <compio/module.h>
+
+/* Where an op held by the module currently is (epoll_opriv.where). */
+enum epoll_where {
+    EPOLL_AT_NONE = 0, /* Not held: never submitted, completed or pooled. */
+    EPOLL_AT_READQ,    /* In its fd's read-waiter queue. */
+    EPOLL_AT_WRITEQ,   /* In its fd's write-waiter queue. */
+    EPOLL_AT_POLLQ,    /* A POLL_ADD in its fd's poller queue. */
+    EPOLL_AT_HEAP      /* A TIMEOUT in the timer heap. */
+};
+
+/*
+ * The module's per-op state, overlaid on op->priv (declared as
+ * op_priv_size, checked against CIO_OP_PRIV_MAX at compile time).
+ */
+typedef struct epoll_opriv {
+    cio_op *next; /* Queue links: doubly linked for O(1) cancel. */
+    cio_op *prev;
+    uint64_t deadline; /* TIMEOUT: absolute, host->now_ns() clock. */
+    uint32_t heap_idx; /* TIMEOUT: slot in the heap. */
+    uint8_t where;     /* enum epoll_where. */
+} epoll_opriv;
+
+/* One FIFO of waiting ops. */
+typedef struct epoll_queue {
+    cio_op *head;
+    cio_op *tail;
+} epoll_queue;
+
+/* What the module learnt about an fd, cached in its table entry. */
+enum epoll_kind {
+    EPOLL_KIND_UNKNOWN = 0, /* Not looked at since it was (re)seen. */
+    EPOLL_KIND_POLLABLE,    /* Socket, pipe, tty...: O_NONBLOCK is set. */
+    EPOLL_KIND_POOLED       /* Regular file or block device: the pool. */
+};
+
+/* Per-fd state, in a table indexed by the fd number. */
+typedef struct epoll_fdent {
+    epoll_queue rq;     /* Read waiters (RECV, READ, ACCEPT...). */
+    epoll_queue wq;     /* Write waiters (SEND, WRITE, CONNECT...). */
+    epoll_queue pq;     /* POLL_ADD waiters. */
+    uint32_t armed;     /* EPOLLIN/OUT/PRI armed and not yet fired. */
+    uint32_t nwait;     /* Ops in the three queues. */
+    uint8_t registered; /* We did EPOLL_CTL_ADD for this number. */
+    uint8_t kind;       /* enum epoll_kind. */
+} epoll_fdent;
+
+/* One driver. Everything hangs off this: no global mutable state. */
+typedef struct epoll_state {
+    const cio_host_api *api;
+    cio_host *host;
+    int epfd;         /* The epoll instance. */
+    int evfd;         /* eventfd for notify(), in the epoll set. */
+    unsigned batch;   /* Events fetched per epoll_wait. */
+    void *events;     /* struct epoll_event[batch]. */
+    epoll_fdent *fds; /* Indexed by fd; nfds entries. */
+    unsigned nfds;
+    unsigned nwait; /* Ops waiting on fds, all entries together. */
+    cio_op **heap;  /* TIMEOUT ops, min-heap on deadline. */
+    unsigned heap_len;
+    unsigned heap_cap;
+    uint64_t sweep_ns;   /* Interval between liveness sweeps. */
+    uint64_t next_sweep; /* now_ns() time of the next sweep. */
+    /*
+     * notify() protocol, see epoll_notify: "pending" says a wake-up was
+     * asked for, "sleeping" says the loop thread may be in epoll_wait.
+     */
+    atomic_int pending;
+    atomic_int sleeping;
+} epoll_state;
+
+/* Get the module's state inside an op. */
+static inline epoll_opriv *
+epoll__priv(cio_op *op)
+{
+    return (epoll_opriv *)(void *)op->priv.u64;
+}
+
+/* Per-fd machinery (cio_epoll_fd.c). */
+epoll_fdent *epoll__fdent_get(epoll_state *st, int fd);
+int epoll__classify(epoll_fdent *e, int fd);
+int epoll__submit(void *state, cio_op *op);
+int epoll__cancel(void *state, cio_op *op);
+unsigned epoll__on_event(epoll_state *st, int fd, uint32_t events);
+unsigned epoll__sweep(epoll_state *st);
+unsigned epoll__settle(epoll_state *st, int fd, cio_op *fresh);
+
+/* Timer heap (cio_epoll_timer.c). */
+int epoll__timer_add(epoll_state *st, cio_op *op);
+void epoll__timer_remove(epoll_state *st, cio_op *op);
+unsigned epoll__timer_expire(epoll_state *st, uint64_t now);
+uint64_t epoll__timer_next(const epoll_state *st);
+
+#endif /* CIO_EPOLL_INT_H */
