@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run every test: a plain build and an ASan+UBSan build of the whole tree,
+# each with "make check", then "make distcheck". Build trees go under
+# _build/ (override with CIO_BUILD_ROOT). Exits non-zero if anything
+# failed; the per-build test-suite.log files stay for reading.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=${CIO_BUILD_ROOT:-$top/_build}
+jobs=${CIO_JOBS:-$(nproc 2>/dev/null || echo 2)}
+status=0
+
+"$top/scripts/install-deps.sh" || exit 1
+
+cd "$top" || exit 1
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+    autoreconf -fi || exit 1
+fi
+
+# build NAME CONFIGURE-FLAGS...: configure, build and check one tree.
+build() {
+    name=$1
+    shift
+    dir=$root/$name
+    mkdir -p "$dir"
+    echo "=== $name: configure $*"
+    (cd "$dir" && "$top/configure" -q "$@") || return 1
+    echo "=== $name: make"
+    make -C "$dir" -j"$jobs" >"$dir/make.log" 2>&1 ||
+        { tail -n 40 "$dir/make.log"; return 1; }
+    echo "=== $name: make check"
+    make -C "$dir" -j"$jobs" check >"$dir/check.log" 2>&1
+    rc=$?
+    grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$dir/check.log" |
+        grep -v '^PASS' || true
+    if [ $rc -ne 0 ]; then
+        find "$dir/tests" -name '*.log' ! -name 'test-suite.log' \
+            -exec grep -l -E '^(not ok|FAIL|ERROR)' {} + 2>/dev/null |
+            while read -r log; do
+                echo "--- $log"
+                tail -n 60 "$log"
+            done
+    fi
+    return $rc
+}
+
+build plain || status=1
+build sanitize --enable-sanitizers || status=1
+
+echo "=== distcheck"
+mkdir -p "$root/dist"
+(cd "$root/dist" && "$top/configure" -q && make -j"$jobs" distcheck \
+    >"$root/dist/distcheck.log" 2>&1) ||
+    { tail -n 60 "$root/dist/distcheck.log"; status=1; }
+
+exit $status
