@@ -13,6 +13,7 @@
 #include "compio/config.h"
 #include "compio/driver.h"
 #include "compio/backend.h"
+#include "compio/runtime.h"
 #include "compio/version.h"
 
 #endif /* COMPIO_H */
