@@ -18,6 +18,9 @@
  *    op_priv_size bytes) and must deliver exactly one completion per
  *    submitted op through host->complete(), also after cancel, also at
  *    destroy time (the driver cancels and drains before destroy()).
+ *  - The module never writes op->result, op->cflags or op->link: results
+ *    go through host->complete(), and the core's attempt functions keep
+ *    their own scratch state in op->result between retries (CONNECT).
  *  - probe() has no side effects beyond creating and closing what it
  *    needs to learn whether the backend works.
  *
