@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_uring.c - the io_uring backend module: a completion driver in
+ * which the kernel performs every op it has an opcode for, files
+ * included. What the kernel lacks (per-op probe at create time, see
+ * cio_uring_setup.c) is reported unsupported and runs on the core's
+ * pool, as does BLOCKING.
+ *
+ * Batching. submit() only fills an SQE (user_data = the op's address);
+ * no syscall, unless the SQ is full, when it hands the SQ to the kernel
+ * with io_uring_submit and goes on. wait() submits and waits in one
+ * io_uring_enter, then reaps the CQ in bulk (io_uring_peek_batch_cqe,
+ * which also flushes the kernel's overflow list) and delivers through
+ * host->complete. With IORING_FEAT_NODROP a full CQ loses nothing: the
+ * kernel keeps the extra CQEs and enter may answer EBUSY, which means
+ * "reap first", and we do.
+ *
+ * Internal SQEs carry small tag values as user_data (cio_uring_int.h):
+ * URING_TAG_IGNORE for the ASYNC_CANCEL that cancel() issues (its own
+ * CQE is dropped; the target's CQE, usually -ECANCELED, is the op's
+ * completion) and URING_TAG_NOTIFY for the poll on the notify eventfd.
+ *
+ * notify() from another thread never touches the ring (a single-issuer
+ * ring refuses other submitters): it writes an eventfd that the owner
+ * keeps a POLL_ADD on (multishot where the kernel has it, else re-armed
+ * after each shot), and only when the owner may be asleep in the kernel;
+ * see the handshake in uring_wait.
+ *
+ * fork_child is not implemented: the ring's mappings are shared with a
+ * forked child, so a child must not use (or close) its parent's driver.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cio_uring_int.h"
+
+/* CQEs looked at per io_uring_peek_batch_cqe. */
+#define URING_REAP_BATCH 64u
+/* Tries when the kernel answers EBUSY/EAGAIN to a submission. */
+#define URING_BUSY_TRIES 1000
+
+/* ---- completions ---- */
+
+/* The notify poll fired (or ended): note it, empty the eventfd. */
+static void
+uring_on_notify(uring_state *st, const struct io_uring_cqe *cqe)
+{
+    uint64_t v;
+    if (!(cqe->flags & IORING_CQE_F_MORE))
+        st->notify_armed = 0;
+    if (cqe->res == -EINVAL && st->notify_multi) {
+        /* No multishot poll (Linux < 5.13): re-arm one shot each time. */
+        st->notify_multi = 0;
+        return;
+    }
+    if (cqe->res > 0) {
+        while (read(st->evfd, &v, sizeof(v)) < 0 && errno == EINTR)
+            ;
+        st->woke = 1;
+    }
+}
+
+/*
+ * Deliver every CQE in the ring, in batches. Returns the number of ops
+ * completed (internal CQEs are not counted).
+ */
+static unsigned
+uring_reap(uring_state *st)
+{
+    struct io_uring_cqe *cqes[URING_REAP_BATCH];
+    unsigned total = 0, got;
+    do {
+        got = io_uring_peek_batch_cqe(&st->ring, cqes, URING_REAP_BATCH);
+        for (unsigned i = 0; i < got; i++) {
+            const struct io_uring_cqe *cqe = cqes[i];
+            uint64_t ud = cqe->user_data;
+            cio_op *op;
+            int32_t res;
+            if (ud <= URING_TAG_MAX) {
+                if (ud == URING_TAG_NOTIFY)
+                    uring_on_notify(st, cqe);
+                continue;
+            }
+            op = (cio_op *)(uintptr_t)ud;
+            res = cqe->res;
+            if (op->opcode == CIO_OP_POLL_ADD)
+                res = uring__poll_result(res);
+            st->api->complete(st->host, op, res, cqe->flags);
+            total++;
+        }
+        io_uring_cq_advance(&st->ring, got);
+    } while (got == URING_REAP_BATCH);
+    return total;
+}
+
+/* ---- submission ---- */
+
+/*
+ * Enable a ring set up with IORING_SETUP_R_DISABLED: the calling thread
+ * becomes its single issuer. 0 or -errno.
+ */
+static int
+uring_enable(uring_state *st)
+{
+    int r;
+    if (!(st->flags & IORING_SETUP_R_DISABLED)) {
+        st->enabled = 1;
+        return 0;
+    }
+    /*
+     * liburing 2.3 declares io_uring_enable_rings but its shared library
+     * does not export it: make the register call ourselves.
+     */
+    r = io_uring_register((unsigned)st->ring.ring_fd,
+                          IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+    if (r < 0) {
+        st->api->log(st->host, CIO_LOG_ERROR,
+                     "IORING_REGISTER_ENABLE_RINGS: %s", strerror(-r));
+        return r;
+    }
+    st->enabled = 1;
+    return 0;
+}
+
+/*
+ * Hand the SQ to the kernel. EBUSY (CQ overflow backlog) and EAGAIN (no
+ * memory for requests right now) are answered by reaping, which makes
+ * room, then trying again. 0 or -errno.
+ */
+static int
+uring_submit_sq(uring_state *st)
+{
+    for (int tries = 0;; tries++) {
+        int r = io_uring_submit(&st->ring);
+        if (r >= 0)
+            return 0;
+        if (r == -EINTR)
+            continue;
+        if ((r != -EBUSY && r != -EAGAIN) || tries >= URING_BUSY_TRIES)
+            return r;
+        uring_reap(st);
+    }
+}
+
+/*
+ * A free SQE; when the SQ is full, submit what is queued and take one
+ * from the emptied ring. NULL with *@err set when the kernel will not
+ * take submissions.
+ */
+static struct io_uring_sqe *
+uring_get_sqe(uring_state *st, int *err)
+{
+    for (int tries = 0;; tries++) {
+        struct io_uring_sqe *sqe = io_uring_get_sqe(&st->ring);
+        int r;
+        if (sqe != NULL)
+            return sqe;
+        if (tries >= URING_BUSY_TRIES) {
+            *err = CIO_EAGAIN;
+            return NULL;
+        }
+        r = uring_submit_sq(st);
+        if (r < 0) {
+            *err = r;
+            return NULL;
+        }
+        /* An SQPOLL thread empties the SQ on its own time. */
+        if (st->flags & IORING_SETUP_SQPOLL)
+            io_uring_sqring_wait(&st->ring);
+    }
+}
+
+static int
+uring_submit(void *state, cio_op *op)
+{
+    uring_state *st = state;
+    struct io_uring_sqe *sqe;
+    int r;
+    if (!st->enabled && (r = uring_enable(st)) < 0)
+        return r;
+    sqe = uring_get_sqe(st, &r);
+    if (sqe == NULL)
+        return r;
+    r = uring__prep(sqe, op);
+    if (r < 0) {
+        /* The SQE is taken: make it a harmless, ignored NOP. */
+        io_uring_prep_nop(sqe);
+        io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+        return r;
+    }
+    return 0;
+}
+
+/*
+ * Queue an IORING_OP_ASYNC_CANCEL for @op. The target still completes
+ * on its own: -ECANCELED, or its real result if it raced the cancel.
+ * The cancel's own CQE is dropped (and not even posted on success when
+ * the kernel has IOSQE_CQE_SKIP_SUCCESS).
+ */
+static int
+uring_cancel(void *state, cio_op *op)
+{
+    uring_state *st = state;
+    struct io_uring_sqe *sqe;
+    int r;
+    if ((uintptr_t)op <= URING_TAG_MAX)
+        return CIO_ENOENT;
+    if (!st->enabled && (r = uring_enable(st)) < 0)
+        return r;
+    sqe = uring_get_sqe(st, &r);
+    if (sqe == NULL)
+        return r;
+    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
+    io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+    if (st->features & IORING_FEAT_CQE_SKIP)
+        io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+    return 0;
+}
+
+static int
+uring_flush(void *state)
+{
+    uring_state *st = state;
+    int r;
+    if (!st->enabled && (r = uring_enable(st)) < 0)
+        return r;
+    return uring_submit_sq(st);
+}
+
+/* ---- wait and notify ---- */
+
+/* Queue the POLL_ADD on the notify eventfd. 0 or -errno. */
+static int
+uring_arm_notify(uring_state *st)
+{
+    struct io_uring_sqe *sqe;
+    int r;
+    sqe = uring_get_sqe(st, &r);
+    if (sqe == NULL)
+        return r;
+    if (st->notify_multi)
+        io_uring_prep_poll_multishot(sqe, st->evfd, POLLIN);
+    else
+        io_uring_prep_poll_add(sqe, st->evfd, POLLIN);
+    io_uring_sqe_set_data64(sqe, URING_TAG_NOTIFY);
+    st->notify_armed = 1;
+    return 0;
+}
+
+/* Errors of io_uring_enter that only mean "look again". */
+static int
+uring_transient(int r)
+{
+    return r == -ETIME || r == -EINTR || r == -EBUSY || r == -EAGAIN;
+}
+
+static int
+uring_wait(void *state, int64_t timeout_ns)
+{
+    uring_state *st = state;
+    const cio_host_api *api = st->api;
+    uint64_t now = 0, until = UINT64_MAX;
+    unsigned n = 0;
+    int r;
+
+    if (!st->enabled && (r = uring_enable(st)) < 0)
+        return r;
+    if (timeout_ns > 0) {
+        now = api->now_ns();
+        if ((uint64_t)timeout_ns < UINT64_MAX - now)
+            until = now + (uint64_t)timeout_ns;
+    }
+    for (;;) {
+        int block;
+        n += uring_reap(st);
+        if (!st->notify_armed && (r = uring_arm_notify(st)) < 0)
+            return n ? (int)n : r;
+        block = n == 0 && !st->woke && timeout_ns != 0;
+        /*
+         * notify() protocol (a Dekker handshake, all seq_cst): we store
+         * sleeping = 1 and then read-and-clear pending; notify() stores
+         * pending = 1 and then reads sleeping. Sequential consistency
+         * forbids both reads missing the other's store, so either we
+         * see the request here and do not block, or notify() sees us
+         * asleep and writes the eventfd, whose poll (queued above and
+         * submitted by the same enter that waits) then completes. A
+         * notify() that finds us awake skips the write; the pending flag
+         * makes this or the next wait() return at once.
+         */
+        if (block) {
+            atomic_store(&st->sleeping, 1);
+            if (atomic_exchange(&st->pending, 0)) {
+                atomic_store(&st->sleeping, 0);
+                st->woke = 1;
+                block = 0;
+            }
+        }
+        if (block) {
+            struct io_uring_cqe *cqe = NULL;
+            struct __kernel_timespec ts, *tsp = NULL;
+            if (until != UINT64_MAX) {
+                uint64_t left = until > now ? until - now : 0;
+                ts.tv_sec = (int64_t)(left / 1000000000u);
+                ts.tv_nsec = (long long)(left % 1000000000u);
+                tsp = &ts;
+            }
+            r = io_uring_submit_and_wait_timeout(&st->ring, &cqe, 1, tsp,
+                                                 NULL);
+            atomic_store(&st->sleeping, 0);
+        } else if (n != 0 && io_uring_sq_ready(&st->ring) == 0) {
+            r = 0; /* Completions in hand, nothing to submit. */
+        } else {
+            /* GETEVENTS runs deferred task work (DEFER_TASKRUN). */
+            r = io_uring_submit_and_get_events(&st->ring);
+        }
+        if (r < 0 && !uring_transient(r)) {
+            n += uring_reap(st);
+            return n ? (int)n : r;
+        }
+        n += uring_reap(st);
+        if (atomic_exchange(&st->pending, 0))
+            st->woke = 1;
+        if (n || st->woke || timeout_ns == 0)
+            break;
+        if (until != UINT64_MAX) {
+            now = api->now_ns();
+            if (now >= until)
+                break;
+        }
+        /* Early return (EINTR, an internal CQE): wait for the rest. */
+    }
+    st->woke = 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/*
+ * Wake the owner; safe from any thread (see the protocol in uring_wait).
+ * A full eventfd counter (EAGAIN) is already a wake-up.
+ */
+static int
+uring_notify(void *state)
+{
+    uring_state *st = state;
+    uint64_t one = 1;
+    atomic_store(&st->pending, 1);
+    if (!atomic_load(&st->sleeping))
+        return 0;
+    while (write(st->evfd, &one, sizeof(one)) < 0) {
+        if (errno == EAGAIN)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+    return 0;
+}
+
+/* ---- create / destroy ---- */
+
+static void
+uring_destroy(void *state)
+{
+    uring_state *st = state;
+    if (st == NULL)
+        return;
+    /* Exiting the ring cancels the internal notify poll with it. */
+    if (st->ring.ring_fd >= 0)
+        io_uring_queue_exit(&st->ring);
+    if (st->evfd >= 0)
+        close(st->evfd);
+    st->api->free(st);
+}
+
+static int
+uring_create(const cio_host_api *api, cio_host *host, unsigned entries,
+             void **state)
+{
+    uring_state *st;
+    uring_knobs k;
+    int r;
+
+    r = uring__knobs_read(api, host, entries, &k);
+    if (r < 0)
+        return r;
+    st = api->calloc(1, sizeof(*st));
+    if (st == NULL)
+        return CIO_ENOMEM;
+    st->api = api;
+    st->host = host;
+    st->ring.ring_fd = -1;
+    st->notify_multi = 1;
+    atomic_init(&st->pending, 0);
+    atomic_init(&st->sleeping, 0);
+    st->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (st->evfd < 0) {
+        r = -errno;
+        api->set_reason(host, "eventfd: %s", strerror(-r));
+        uring_destroy(st);
+        return r;
+    }
+    r = uring__ring_init(st, &k);
+    if (r < 0) {
+        st->ring.ring_fd = -1;
+        uring_destroy(st);
+        return r;
+    }
+    r = uring__probe_ops(st, &k);
+    if (r < 0) {
+        uring_destroy(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static int
+uring_supports(void *state, unsigned opcode)
+{
+    const uring_state *st = state;
+    return opcode < CIO_OP__COUNT && st->native[opcode];
+}
+
+/* ---- probe ---- */
+
+/* Say in words why io_uring_setup failed with @err. */
+static void
+uring_explain(const cio_host_api *api, cio_host *host, int err)
+{
+    char buf[16] = "";
+    FILE *f;
+    struct rlimit rl;
+
+    switch (err) {
+    case ENOSYS:
+        api->set_reason(host, "io_uring_setup: %s (kernel too old or built "
+                              "without CONFIG_IO_URING)",
+                        strerror(err));
+        return;
+    case EPERM:
+        f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
+        if (f != NULL) {
+            if (fgets(buf, sizeof(buf), f) == NULL)
+                buf[0] = '\0';
+            fclose(f);
+        }
+        if (buf[0] == '2')
+            api->set_reason(host, "io_uring_setup: %s (disabled by the "
+                                  "sysctl kernel.io_uring_disabled = 2)",
+                            strerror(err));
+        else if (buf[0] == '1')
+            api->set_reason(host, "io_uring_setup: %s (kernel."
+                                  "io_uring_disabled = 1 and this process is "
+                                  "not in kernel.io_uring_group)",
+                            strerror(err));
+        else
+            api->set_reason(host, "io_uring_setup: %s (blocked by seccomp or "
+                                  "a security module; "
+                                  "kernel.io_uring_disabled = %c)",
+                            strerror(err), buf[0] ? buf[0] : '?');
+        return;
+    case ENOMEM:
+        if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+            api->set_reason(host, "io_uring_setup: %s (locked-memory limit "
+                                  "RLIMIT_MEMLOCK is %llu KiB; raise it with "
+                                  "ulimit -l)",
+                            strerror(err),
+                            (unsigned long long)rl.rlim_cur / 1024u);
+        else
+            api->set_reason(host, "io_uring_setup: %s", strerror(err));
+        return;
+    default:
+        api->set_reason(host, "io_uring_setup: %s", strerror(err));
+        return;
+    }
+}
+
+/*
+ * Can io_uring work here? Set up a two-entry ring, check what the module
+ * relies on, and tear it down again: nothing is left behind.
+ */
+static int
+uring_probe(const cio_host_api *api, cio_host *host)
+{
+    struct io_uring ring;
+    struct io_uring_params p;
+    struct io_uring_probe *pr;
+    int r;
+
+    memset(&p, 0, sizeof(p));
+    r = io_uring_queue_init_params(2, &ring, &p);
+    if (r < 0) {
+        uring_explain(api, host, -r);
+        return r;
+    }
+    /*
+     * wait() needs a timeout on io_uring_enter itself (EXT_ARG, 5.11)
+     * and NODROP (5.5) so that a full CQ loses nothing.
+     */
+    r = 0;
+    if (!(p.features & IORING_FEAT_EXT_ARG) ||
+        !(p.features & IORING_FEAT_NODROP)) {
+        api->set_reason(host, "io_uring: the kernel lacks IORING_FEAT_EXT_ARG "
+                              "or IORING_FEAT_NODROP (Linux < 5.11)");
+        r = CIO_ENOSYS;
+    } else if ((pr = io_uring_get_probe_ring(&ring)) == NULL) {
+        api->set_reason(host, "io_uring: the kernel has no "
+                              "IORING_REGISTER_PROBE (Linux < 5.6)");
+        r = CIO_ENOSYS;
+    } else {
+        if (!io_uring_opcode_supported(pr, IORING_OP_ASYNC_CANCEL) ||
+            !io_uring_opcode_supported(pr, IORING_OP_POLL_ADD)) {
+            api->set_reason(host, "io_uring: the kernel lacks ASYNC_CANCEL "
+                                  "or POLL_ADD");
+            r = CIO_ENOSYS;
+        }
+        io_uring_free_probe(pr);
+    }
+    io_uring_queue_exit(&ring);
+    return r;
+}
+
+static const cio_backend_ops uring_ops = {
+    .size = sizeof(cio_backend_ops),
+    .create = uring_create,
+    .destroy = uring_destroy,
+    .supports = uring_supports,
+    .attach = NULL,
+    .submit = uring_submit,
+    .cancel = uring_cancel,
+    .flush = uring_flush,
+    .wait = uring_wait,
+    .notify = uring_notify,
+    .fork_child = NULL,
+};
+
+CIO_BACKEND_MODULE(uring) = {
+    CIO_BACKEND_HEADER,
+    .op_priv_size = (uint32_t)sizeof(uring_opriv),
+    .name = "uring",
+    .version = "1.0.0",
+    .description = "Linux io_uring completion driver; files and sockets "
+                   "in the kernel",
+    .caps = CIO_CAP_COMPLETION | CIO_CAP_FILE_ASYNC |
+            CIO_CAP_CANCEL_INFLIGHT | CIO_CAP_NOTIFY,
+    .probe = uring_probe,
+    .ops = &uring_ops,
+};

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_uring_int.h - state shared by the files of the io_uring module:
+ * cio_uring.c (descriptor, probe, create/destroy, submit, cancel, wait,
+ * notify), cio_uring_prep.c (opcode -> SQE) and cio_uring_setup.c
+ * (the [module.uring] knobs, ring set-up with flag fallback, the per-op
+ * probe). Never installed. Cross-file names carry the uring__ prefix and
+ * stay hidden: the module is built with -fvisibility=hidden and exports
+ * only cio_backend_uring.
+ */
+#ifndef CIO_URING_INT_H
+#define CIO_URING_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <liburing.h>
+
+#include <compio/module.h>
+
+/*
+ * user_data of internal SQEs. Ops are submitted with their own address
+ * as user_data; a cio_op holds 64-bit members, so its address is a
+ * non-zero multiple of 8 and can never equal one of these small values.
+ */
+#define URING_TAG_IGNORE 0u /* An ASYNC_CANCEL's own CQE: dropped. */
+#define URING_TAG_NOTIFY 1u /* The POLL_ADD on the notify eventfd. */
+#define URING_TAG_MAX 7u    /* Values <= this are never op pointers. */
+
+/*
+ * IORING_OP_FTRUNCATE (Linux 6.9) is an enum member, invisible to the
+ * preprocessor, and newer than liburing 2.3's headers: use its number
+ * from the kernel's uapi. The per-op probe decides whether it is used.
+ */
+#define URING_OP_FTRUNCATE 55u
+
+/* What the [module.uring] section asked for, after validation. */
+typedef struct uring_knobs {
+    unsigned entries;    /* SQ size. */
+    unsigned cq_entries; /* CQ size, 0 for the kernel's 2 * entries. */
+    unsigned sq_idle_ms; /* SQPOLL idle time before the thread sleeps. */
+    unsigned sq_cpu;     /* SQPOLL CPU when sq_aff. */
+    unsigned flags;      /* IORING_SETUP_* wanted. */
+    /* Opcodes forced to the pool by disable_ops, one bit per cio op. */
+    uint64_t disabled;
+} uring_knobs;
+
+/* One driver. Everything hangs off this: no global mutable state. */
+typedef struct uring_state {
+    struct io_uring ring;
+    const cio_host_api *api;
+    cio_host *host;
+    unsigned flags;    /* IORING_SETUP_* the ring really has. */
+    unsigned features; /* IORING_FEAT_* the kernel reported. */
+    int enabled;       /* R_DISABLED ring enabled by its first user. */
+    int evfd;          /* eventfd written by notify(). */
+    int notify_armed;  /* A POLL_ADD on evfd is queued or in the kernel. */
+    int notify_multi;  /* Try multishot poll for evfd (Linux 5.13). */
+    int woke;          /* The notify poll fired since the last wait(). */
+    uint8_t native[CIO_OP__COUNT]; /* supports() answers. */
+    /*
+     * notify() protocol, see uring_wait: "pending" says a wake-up was
+     * asked for, "sleeping" says the owner may be blocked in the kernel.
+     */
+    atomic_int pending;
+    atomic_int sleeping;
+} uring_state;
+
+/*
+ * The module's per-op state, overlaid on op->priv: the TIMEOUT's
+ * relative delay, which the kernel reads when the SQE is submitted.
+ */
+typedef struct uring_opriv {
+    struct __kernel_timespec ts;
+} uring_opriv;
+
+/* Knobs and ring set-up (cio_uring_setup.c). */
+int uring__knobs_read(const cio_host_api *api, cio_host *host,
+                      unsigned entries, uring_knobs *k);
+int uring__ring_init(uring_state *st, const uring_knobs *k);
+int uring__probe_ops(uring_state *st, const uring_knobs *k);
+unsigned uring__kernel_opcode(unsigned opcode);
+
+/* SQE preparation (cio_uring_prep.c). */
+int uring__prep(struct io_uring_sqe *sqe, cio_op *op);
+int32_t uring__poll_result(int32_t res);
+
+#endif /* CIO_URING_INT_H */

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_uring_prep.c - one cio_op to one SQE. Every opcode the module
+ * takes maps to exactly one SQE whose user_data is the op's address, so
+ * its CQE's res (bytes, a new fd, or -errno) is the op's result as it
+ * stands, with two exceptions: POLL_ADD's event mask is mapped back to
+ * CIO_POLL_* bits, and nothing else is rewritten.
+ *
+ * The flags the core's blocking implementations add are added here too,
+ * so an op gives the same result whether the kernel or the pool ran it:
+ * O_CLOEXEC for OPENAT, SOCK_CLOEXEC for SOCKET and ACCEPT, MSG_NOSIGNAL
+ * for SEND and SENDMSG.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cio_uring_int.h"
+
+_Static_assert(sizeof(uring_opriv) <= CIO_OP_PRIV_MAX,
+               "uring_opriv must fit in op->priv");
+
+/* Byte counts above INT32_MAX cannot be reported in a 32-bit result. */
+static unsigned
+uring_len(uint32_t len)
+{
+    return len > INT32_MAX ? (unsigned)INT32_MAX : len;
+}
+
+/* CIO_AT_FDCWD is -100 like Linux's AT_FDCWD; say so rather than assume. */
+static int
+uring_dirfd(cio_fd fd)
+{
+    return fd == CIO_AT_FDCWD ? AT_FDCWD : (int)fd;
+}
+
+/* CIO_POLL_* request bits to poll(2) bits. */
+static unsigned
+uring_poll_mask(uint32_t events)
+{
+    unsigned m = 0;
+    if (events & CIO_POLL_IN)
+        m |= POLLIN;
+    if (events & CIO_POLL_PRI)
+        m |= POLLPRI;
+    if (events & CIO_POLL_OUT)
+        m |= POLLOUT;
+    if (events & CIO_POLL_ERR)
+        m |= POLLERR;
+    if (events & CIO_POLL_HUP)
+        m |= POLLHUP;
+    return m;
+}
+
+/* A POLL_ADD CQE's res (revents, or -errno) as a cio result. */
+int32_t
+uring__poll_result(int32_t res)
+{
+    int32_t r = 0;
+    if (res < 0)
+        return res;
+    if (res & POLLIN)
+        r |= (int32_t)CIO_POLL_IN;
+    if (res & POLLPRI)
+        r |= (int32_t)CIO_POLL_PRI;
+    if (res & POLLOUT)
+        r |= (int32_t)CIO_POLL_OUT;
+    if (res & POLLERR)
+        r |= (int32_t)CIO_POLL_ERR;
+    if (res & POLLHUP)
+        r |= (int32_t)CIO_POLL_HUP;
+    return r;
+}
+
+/* "Use and advance the file position": offset -1 (IORING_FEAT_RW_CUR_POS). */
+#define URING_CUR_POS ((uint64_t)-1)
+
+/*
+ * Fill @sqe for @op. Returns 0, or CIO_EINVAL for an opcode the module
+ * does not take (supports() said no, so this means a caller bug).
+ */
+int
+uring__prep(struct io_uring_sqe *sqe, cio_op *op)
+{
+    uring_opriv *priv;
+
+    switch (op->opcode) {
+    case CIO_OP_NOP:
+        io_uring_prep_nop(sqe);
+        break;
+    case CIO_OP_READ:
+        io_uring_prep_read(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
+                           URING_CUR_POS);
+        break;
+    case CIO_OP_WRITE:
+        io_uring_prep_write(sqe, op->fd, op->a.rw.buf,
+                            uring_len(op->a.rw.len), URING_CUR_POS);
+        break;
+    case CIO_OP_READ_AT:
+        io_uring_prep_read(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
+                           op->a.rw.offset);
+        break;
+    case CIO_OP_WRITE_AT:
+        io_uring_prep_write(sqe, op->fd, op->a.rw.buf,
+                            uring_len(op->a.rw.len), op->a.rw.offset);
+        break;
+    case CIO_OP_READV:
+    case CIO_OP_READV_AT:
+        /* cio_iovec is laid out as struct iovec on POSIX systems. */
+        io_uring_prep_readv(sqe, op->fd, (const struct iovec *)op->a.vec.iov,
+                            op->a.vec.iovcnt,
+                            op->opcode == CIO_OP_READV ? URING_CUR_POS
+                                                       : op->a.vec.offset);
+        break;
+    case CIO_OP_WRITEV:
+    case CIO_OP_WRITEV_AT:
+        io_uring_prep_writev(sqe, op->fd, (const struct iovec *)op->a.vec.iov,
+                             op->a.vec.iovcnt,
+                             op->opcode == CIO_OP_WRITEV ? URING_CUR_POS
+                                                         : op->a.vec.offset);
+        break;
+    case CIO_OP_FSYNC:
+        io_uring_prep_fsync(sqe, op->fd, 0);
+        break;
+    case CIO_OP_FDATASYNC:
+        io_uring_prep_fsync(sqe, op->fd, IORING_FSYNC_DATASYNC);
+        break;
+    case CIO_OP_OPENAT:
+        io_uring_prep_openat(sqe, uring_dirfd(op->fd), op->a.path.path,
+                             (int)op->flags | O_CLOEXEC,
+                             (mode_t)op->a.path.mode);
+        break;
+    case CIO_OP_CLOSE:
+        io_uring_prep_close(sqe, op->fd);
+        break;
+    case CIO_OP_STATX:
+        io_uring_prep_statx(sqe, uring_dirfd(op->fd), op->a.path.path,
+                            (int)op->flags, op->a.path.mask,
+                            (struct statx *)op->a.path.statxbuf);
+        break;
+    case CIO_OP_FTRUNCATE:
+        /*
+         * No helper in liburing 2.3: the kernel's layout is fd and off
+         * (the new length), every other field zero.
+         */
+        memset(sqe, 0, sizeof(*sqe));
+        sqe->opcode = (uint8_t)URING_OP_FTRUNCATE;
+        sqe->fd = op->fd;
+        sqe->off = op->a.truncate.length;
+        break;
+    case CIO_OP_UNLINKAT:
+        io_uring_prep_unlinkat(sqe, uring_dirfd(op->fd), op->a.path.path,
+                               (int)op->flags);
+        break;
+    case CIO_OP_RENAMEAT:
+        io_uring_prep_renameat(sqe, uring_dirfd(op->fd), op->a.rename.oldpath,
+                               uring_dirfd(op->a.rename.newdirfd),
+                               op->a.rename.newpath, op->flags);
+        break;
+    case CIO_OP_MKDIRAT:
+        io_uring_prep_mkdirat(sqe, uring_dirfd(op->fd), op->a.path.path,
+                              (mode_t)op->a.path.mode);
+        break;
+    case CIO_OP_SOCKET:
+        io_uring_prep_socket(sqe, op->a.socket.domain,
+                             op->a.socket.type | (int)op->flags |
+                                 SOCK_CLOEXEC,
+                             op->a.socket.protocol, 0);
+        break;
+    case CIO_OP_ACCEPT:
+        /* socklen_t is a 32-bit unsigned on Linux, as is *addrlen. */
+        io_uring_prep_accept(sqe, op->fd, op->a.addr.addr,
+                             (socklen_t *)op->a.addr.addrlen,
+                             (int)op->flags | SOCK_CLOEXEC);
+        break;
+    case CIO_OP_CONNECT:
+        io_uring_prep_connect(sqe, op->fd, op->a.addr.addr,
+                              (socklen_t)op->a.addr.len);
+        break;
+    case CIO_OP_RECV:
+        io_uring_prep_recv(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
+                           (int)op->flags);
+        break;
+    case CIO_OP_SEND:
+        io_uring_prep_send(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
+                           (int)op->flags | MSG_NOSIGNAL);
+        break;
+    case CIO_OP_RECVMSG:
+        io_uring_prep_recvmsg(sqe, op->fd, op->a.msg.msg, op->flags);
+        break;
+    case CIO_OP_SENDMSG:
+        io_uring_prep_sendmsg(sqe, op->fd, op->a.msg.msg,
+                              op->flags | MSG_NOSIGNAL);
+        break;
+    case CIO_OP_SHUTDOWN:
+        io_uring_prep_shutdown(sqe, op->fd, (int)op->flags);
+        break;
+    case CIO_OP_POLL_ADD:
+        io_uring_prep_poll_add(sqe, op->fd, uring_poll_mask(op->flags));
+        break;
+    case CIO_OP_SPLICE:
+        io_uring_prep_splice(sqe, op->fd, op->a.splice.off_in,
+                             op->a.splice.fd_out, op->a.splice.off_out,
+                             uring_len(op->a.splice.len), op->flags);
+        break;
+    case CIO_OP_TIMEOUT:
+        /*
+         * A pure timer (count 0): it completes with -ETIME when the
+         * delay elapses, whatever else completes meanwhile. The kernel
+         * copies the timespec when it takes the SQE; it lives in
+         * op->priv, which stays ours until the completion, so its
+         * lifetime is never a question.
+         */
+        priv = (uring_opriv *)(void *)op->priv.u64;
+        priv->ts.tv_sec = (int64_t)(op->a.timeout.ns / 1000000000u);
+        priv->ts.tv_nsec = (long long)(op->a.timeout.ns % 1000000000u);
+        io_uring_prep_timeout(sqe, &priv->ts, 0, 0);
+        break;
+    default:
+        return CIO_EINVAL;
+    }
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
