@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_await.c - ops awaited by tasks or by callbacks.
+ *
+ * The runtime owns the user_data of the ops it pushes: a pointer to the
+ * waiter with its kind in the low bits (CIO__UD_TASK: a cio__await on
+ * the parked task's stack; CIO__UD_CB: a cio__cbrec). A task's op and
+ * waiter both live on its stack, so awaiting allocates nothing; cb
+ * records come from a per-runtime free list. Completions whose
+ * user_data carries neither tag (ops pushed on cio_runtime_driver() by
+ * hand) are dropped: the runtime has nobody to give them to.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "cio_sched.h"
+
+static void
+cb_put(cio_runtime *rt, cio__cbrec *rec)
+{
+    rec->next = rt->cbfree;
+    rt->cbfree = rec;
+}
+
+void
+cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
+{
+    uintptr_t ud = (uintptr_t)e->user_data;
+    void *p = (void *)(ud & ~(uintptr_t)CIO__UD_MASK);
+
+    switch (ud & CIO__UD_MASK) {
+    case CIO__UD_TASK: {
+        cio__await *w = p;
+        w->result = e->result;
+        w->done = 1;
+        cio__task_wake(w->task);
+        break;
+    }
+    case CIO__UD_CB: {
+        cio__cbrec *rec = p;
+        cio_op_cb cb = rec->cb;
+        void *arg = rec->arg;
+        cb_put(rt, rec);
+        rt->ncb--;
+        cb(e->op, e->result, arg);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void
+cio__await_fini(cio_runtime *rt)
+{
+    /* Records of ops the driver close discarded are on this list too. */
+    while (rt->cball != NULL) {
+        cio__cbrec *rec = rt->cball;
+        rt->cball = rec->all;
+        free(rec);
+    }
+    rt->cbfree = NULL;
+}
+
+/*
+ * Park until @w is done. On cancel of the task, cancel @op and keep
+ * waiting (without cancel) for its completion: the op and the buffers
+ * on this stack belong to the driver until then.
+ */
+static void
+await_done(cio_runtime *rt, cio_op *op, cio__await *w)
+{
+    while (!w->done) {
+        if (cio__task_park() < 0) {
+            if (!w->done)
+                cio_driver_cancel(rt->drv, op);
+            while (!w->done)
+                cio__task_park_nocancel();
+        }
+    }
+}
+
+/* Push @op for the current task @t with waiter @w. 0 or -errno. */
+static int
+await_push(cio_task *t, cio_op *op, cio__await *w)
+{
+    if (op == NULL)
+        return CIO_EINVAL;
+    if (t->cancelled)
+        return CIO_ECANCELED;
+    w->task = t;
+    w->result = 0;
+    w->done = 0;
+    op->user_data = (uint64_t)((uintptr_t)w | CIO__UD_TASK);
+    return cio_driver_push(t->rt->drv, op);
+}
+
+int32_t
+cio_submit_wait(cio_op *op)
+{
+    cio_task *t = cio__cur();
+    cio__await w;
+    int r;
+
+    if (t == NULL)
+        return CIO_EPERM;
+    r = await_push(t, op, &w);
+    if (r < 0)
+        return r;
+    await_done(t->rt, op, &w);
+    return w.result;
+}
+
+typedef struct op_timer {
+    cio__timer tm; /* First: the timer pointer is the op_timer's. */
+    cio_runtime *rt;
+    cio_op *op;
+    int fired;
+} op_timer;
+
+static void
+op_timer_fire(cio__timer *tm)
+{
+    op_timer *ot = (op_timer *)tm;
+
+    ot->fired = 1;
+    cio_driver_cancel(ot->rt->drv, ot->op);
+}
+
+int32_t
+cio_submit_wait_timeout(cio_op *op, uint64_t timeout_ns)
+{
+    cio_task *t = cio__cur();
+    cio__await w;
+    op_timer ot;
+    uint64_t now;
+    int r;
+
+    if (t == NULL)
+        return CIO_EPERM;
+    r = await_push(t, op, &w);
+    if (r < 0)
+        return r;
+    now = cio_now();
+    ot.tm.deadline = now + timeout_ns < now ? UINT64_MAX : now + timeout_ns;
+    ot.tm.fire = op_timer_fire;
+    ot.rt = t->rt;
+    ot.op = op;
+    ot.fired = 0;
+    if (cio__timer_add(t->rt, &ot.tm) < 0) {
+        /* No room for the timer: the op must still be released. */
+        cio_driver_cancel(t->rt->drv, op);
+        while (!w.done)
+            cio__task_park_nocancel();
+        return CIO_ENOMEM;
+    }
+    await_done(t->rt, op, &w);
+    cio__timer_remove(t->rt, &ot.tm);
+    if (ot.fired && w.result == CIO_ECANCELED)
+        return CIO_ETIMEDOUT;
+    return w.result;
+}
+
+int
+cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, void *arg)
+{
+    cio__cbrec *rec;
+    int r;
+
+    if (rt == NULL || op == NULL || cb == NULL)
+        return CIO_EINVAL;
+    if (rt->owner != cio__thread_tag())
+        return CIO_EPERM;
+    rec = rt->cbfree;
+    if (rec != NULL)
+        rt->cbfree = rec->next;
+    else if ((rec = malloc(sizeof *rec)) != NULL) {
+        rec->all = rt->cball;
+        rt->cball = rec;
+    } else {
+        return CIO_ENOMEM;
+    }
+    rec->cb = cb;
+    rec->arg = arg;
+    op->user_data = (uint64_t)((uintptr_t)rec | CIO__UD_CB);
+    r = cio_driver_push(rt->drv, op);
+    if (r < 0) {
+        cb_put(rt, rec);
+        return r;
+    }
+    rt->ncb++;
+    return 0;
+}
+
+/* Runs on a pool thread: keeps the full 64-bit result (op->result is
+ * 32 bits and saturates). */
+typedef struct blocking_call {
+    cio_blocking_fn fn;
+    void *arg;
+    int64_t result;
+    int ran;
+} blocking_call;
+
+static int64_t
+blocking_thunk(void *p)
+{
+    blocking_call *bc = p;
+
+    bc->result = bc->fn(bc->arg);
+    bc->ran = 1;
+    return 0;
+}
+
+int64_t
+cio_spawn_blocking(cio_blocking_fn fn, void *arg)
+{
+    cio_task *t = cio__cur();
+    blocking_call bc;
+    cio__await w;
+    cio_op op;
+    int r;
+
+    if (t == NULL)
+        return CIO_EPERM;
+    if (fn == NULL)
+        return CIO_EINVAL;
+    bc.fn = fn;
+    bc.arg = arg;
+    bc.result = 0;
+    bc.ran = 0;
+    cio_op_blocking(&op, blocking_thunk, &bc);
+    r = await_push(t, &op, &w);
+    if (r < 0)
+        return r;
+    /* Not interruptible: a cancel only shows in later blocking calls. */
+    while (!w.done)
+        cio__task_park_nocancel();
+    return bc.ran ? bc.result : w.result;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_runtime.c - the runtime object and its loop.
+ *
+ * One turn of the loop:
+ *   1. run ready tasks in FIFO order (a task that yields goes to the
+ *      tail) until none is left or CIO__BATCH have run, so IO is polled
+ *      at least every CIO__BATCH task runs but a few tasks that yield to
+ *      each other do not pay a system call per yield (a parking task
+ *      switches straight to the next one, see cio_task.c);
+ *   2. one cio_driver_poll_ns: timeout 0 if tasks or posts are waiting,
+ *      else until the nearest timer, else forever;
+ *   3. hand each completion to its waiter (resume a task, call a cb);
+ *   4. run cross-thread posts;
+ *   5. fire the timers that are due.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cio_sched.h"
+
+#define CIO__BATCH 128
+
+CIO__TLS cio_runtime *cio__rt_tls;
+static CIO__TLS char thread_tag;
+
+const void *
+cio__thread_tag(void)
+{
+    return &thread_tag;
+}
+
+static size_t
+config_stack_size(const cio_config *cfg)
+{
+    const char *v = cio_config_get(cfg, "runtime", "stack_size");
+
+    return v != NULL ? (size_t)strtoull(v, NULL, 10) : 256 * 1024;
+}
+
+int
+cio_runtime_new(cio_runtime **out, const cio_config *cfg)
+{
+    cio_config *own = NULL;
+    cio_runtime *rt;
+    int r;
+
+    if (out == NULL)
+        return CIO_EINVAL;
+    *out = NULL;
+    if (cfg == NULL) {
+        /* The same lookup cio_driver_open(NULL) does, kept for stacks. */
+        r = cio_config_new(&own);
+        if (r < 0)
+            return r;
+        r = cio_config_load_default(own);
+        if (r < 0) {
+            cio_config_free(own);
+            return r;
+        }
+        cfg = own;
+    }
+    rt = calloc(1, sizeof *rt);
+    if (rt == NULL) {
+        cio_config_free(own);
+        return CIO_ENOMEM;
+    }
+    r = cio_driver_open(&rt->drv, cfg);
+    if (r < 0) {
+        cio_config_free(own);
+        free(rt);
+        return r;
+    }
+    cio__stack_cache_init(&rt->stacks, config_stack_size(cfg),
+                          sizeof(cio_task));
+    cio_config_free(own);
+    rt->owner = cio__thread_tag();
+    atomic_init(&rt->posts, NULL);
+    atomic_init(&rt->sleeping, 0);
+    atomic_init(&rt->post_closed, 0);
+    atomic_init(&rt->posters, 0);
+    *out = rt;
+    return 0;
+}
+
+cio_runtime *
+cio_runtime_current(void)
+{
+    return cio__rt_tls;
+}
+
+cio_driver *
+cio_runtime_driver(cio_runtime *rt)
+{
+    return rt != NULL ? rt->drv : NULL;
+}
+
+/* Steps 2 and 3: poll the driver once and dispatch what it delivers. */
+static void
+loop_poll(cio_runtime *rt)
+{
+    int64_t timeout = -1;
+    int sleep = 0;
+    int n, i;
+
+    if (rt->ready_head != NULL) {
+        timeout = 0;
+    } else {
+        timeout = cio__timer_timeout(rt);
+        if (timeout != 0) {
+            /*
+             * The sleeping handshake with cio_runtime_post (cio_post.c):
+             * announce the sleep, then look for posts; a poster pushes,
+             * then looks at sleeping. Both sides are seq_cst, so one of
+             * us sees the other.
+             */
+            atomic_store(&rt->sleeping, 1);
+            sleep = 1;
+            if (cio__post_pending(rt))
+                timeout = 0;
+        }
+    }
+    n = cio_driver_poll_ns(rt->drv, timeout, rt->entries, CIO__ENTRIES);
+    if (sleep)
+        atomic_store(&rt->sleeping, 0);
+    for (i = 0; i < n; i++)
+        cio__await_dispatch(rt, &rt->entries[i]);
+}
+
+/* Run turns until @until is done, or (@until NULL) until no task lives. */
+static void
+loop_run(cio_runtime *rt, cio_task *until)
+{
+    for (;;) {
+        rt->budget = CIO__BATCH;
+        while (rt->budget > 0 && rt->ready_head != NULL) {
+            cio_task *t = rt->ready_head;
+
+            rt->ready_head = t->next;
+            if (rt->ready_head == NULL)
+                rt->ready_tail = NULL;
+            rt->nready--;
+            rt->budget--;
+            cio__task_run(rt, t);
+            if (until != NULL && until->state == CIO__T_DONE)
+                return;
+        }
+        if (until == NULL && rt->nlive == 0)
+            return;
+        loop_poll(rt);
+        cio__post_drain(rt);
+        cio__timer_fire_due(rt);
+    }
+}
+
+int
+cio_block_on(cio_runtime *rt, cio_task_fn fn, void *arg)
+{
+    cio_runtime *own = NULL;
+    cio_task *main_task;
+    int r;
+
+    if (fn == NULL)
+        return CIO_EINVAL;
+    if (cio__rt_tls != NULL)
+        return CIO_EBUSY;
+    if (rt == NULL) {
+        r = cio_runtime_new(&own, NULL);
+        if (r < 0)
+            return r;
+        rt = own;
+    }
+    if (rt->running || rt->closing || rt->owner != cio__thread_tag()) {
+        r = rt->running || rt->closing ? CIO_EBUSY : CIO_EPERM;
+        goto out;
+    }
+    r = cio__fiber_thread(&rt->sched);
+    if (r < 0)
+        goto out;
+    rt->running = 1;
+    cio__rt_tls = rt;
+    r = cio__task_spawn(rt, &main_task, fn, arg);
+    if (r == 0) {
+        loop_run(rt, main_task);
+        r = main_task->result;
+        cio__task_free(main_task);
+    }
+    cio__rt_tls = NULL;
+    rt->running = 0;
+    cio__fiber_thread_fini(&rt->sched);
+out:
+    cio_runtime_free(own);
+    return r;
+}
+
+void
+cio_runtime_free(cio_runtime *rt)
+{
+    cio_runtime *prev = cio__rt_tls;
+    cio_task *t;
+
+    if (rt == NULL || rt == prev)
+        return;
+    rt->closing = 1;
+    /* From here on posts fail with CIO_ESHUTDOWN. */
+    cio__post_close(rt);
+    if (cio__fiber_thread(&rt->sched) == 0) {
+        cio__rt_tls = rt;
+        for (t = rt->all; t != NULL; t = t->all_next)
+            if (t->state != CIO__T_DONE)
+                cio_cancel(t);
+        loop_run(rt, NULL);
+        /* Posts accepted before the close still run. */
+        cio__post_drain(rt);
+        cio__rt_tls = prev;
+        cio__fiber_thread_fini(&rt->sched);
+    }
+    /* Finished tasks nobody joined. */
+    while (rt->all != NULL)
+        cio__task_free(rt->all);
+    cio_driver_close(rt->drv);
+    cio__await_fini(rt);
+    cio__stack_cache_fini(&rt->stacks);
+    free(rt->heap);
+    free(rt);
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_await.c - awaiting ops from tasks, on every backend that loads
+ * here (epoll and uring; a backend that cannot load is skipped with a
+ * message): results, cancel of a task blocked in IO (the call returns
+ * only after the op was released), timeouts, callbacks, the blocking
+ * pool with 64-bit results, and the error paths.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cio_test.h"
+#include "compio/runtime.h"
+
+#define MS 1000000ull
+
+static const char *const backends[] = {"epoll", "uring"};
+#define NBACKENDS 2
+
+/* A runtime on backend @i, or NULL (and a note) when it cannot load. */
+static cio_runtime *
+rt_for(int i)
+{
+    cio_config *cfg;
+    cio_runtime *rt = NULL;
+    int r;
+
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "backend", backends[i]), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
+    r = cio_runtime_new(&rt, cfg);
+    cio_config_free(cfg);
+    if (r < 0) {
+        printf("# %s backend not loadable here (%s): skipped\n", backends[i],
+               cio_errname(r));
+        return NULL;
+    }
+    ck_assert_str_eq(cio_driver_backend(cio_runtime_driver(rt)), backends[i]);
+    return rt;
+}
+
+static int pipefd[2];
+
+static void
+make_pipe(cio_runtime *rt)
+{
+    ck_assert_int_eq(pipe(pipefd), 0);
+    ck_assert_int_eq(cio_driver_attach(cio_runtime_driver(rt), pipefd[0]), 0);
+    ck_assert_int_eq(cio_driver_attach(cio_runtime_driver(rt), pipefd[1]), 0);
+}
+
+static void
+close_pipe(void)
+{
+    close(pipefd[0]);
+    close(pipefd[1]);
+}
+
+/* ---- results ---- */
+
+static int
+results_main(void *arg)
+{
+    cio_op op;
+    char buf[16] = {0};
+    int32_t r;
+
+    (void)arg;
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), 0);
+    ck_assert_int_eq(
+        cio_driver_inflight(cio_runtime_driver(cio_runtime_current())), 0);
+    cio_op_write(&op, pipefd[1], "hello", 5);
+    ck_assert_int_eq(cio_submit_wait(&op), 5);
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    ck_assert_int_eq(cio_submit_wait(&op), 5);
+    ck_assert_str_eq(buf, "hello");
+    /* The op won the race with its timeout: the real result. */
+    cio_op_write(&op, pipefd[1], "abc", 3);
+    ck_assert_int_eq(cio_submit_wait(&op), 3);
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    ck_assert_int_eq(cio_submit_wait_timeout(&op, 1000 * MS), 3);
+    /* A push error comes straight back. */
+    cio_op_nop(&op);
+    op.opcode = 200;
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_EINVAL);
+    ck_assert_int_eq(cio_submit_wait(NULL), CIO_EINVAL);
+    /* The timer of a finished wait is gone: a short sleep is short. */
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait_timeout(&op, 5 * MS), 0);
+    r = cio_sleep(20 * MS);
+    ck_assert_int_eq(r, 0);
+    return 0;
+}
+
+START_TEST(test_results)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, results_main, NULL), 0);
+    close_pipe();
+    cio_runtime_free(rt);
+}
+END_TEST
+
+/* ---- cancel while blocked in IO, and timeouts ---- */
+
+static int
+blocked_reader(void *arg)
+{
+    char buf[64];
+    cio_op op;
+    int32_t r;
+
+    (void)arg;
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    r = cio_submit_wait(&op);
+    /* Returned only after the backend released the op. */
+    ck_assert_ptr_null(op.link.owner);
+    ck_assert_int_eq(
+        cio_driver_inflight(cio_runtime_driver(cio_runtime_current())), 0);
+    /* Later blocking calls fail at once, without pushing. */
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_ECANCELED);
+    return r;
+}
+
+static int
+cancel_io_main(void *arg)
+{
+    cio_driver *drv = cio_runtime_driver(cio_runtime_current());
+    cio_task *t;
+    cio_op op;
+    char buf[8];
+    uint64_t t0;
+    int32_t r;
+
+    (void)arg;
+    ck_assert_int_eq(cio_spawn(&t, blocked_reader, NULL), 0);
+    ck_assert_int_eq(cio_sleep(10 * MS), 0);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 1);
+    ck_assert_int_eq(cio_cancel(t), 0);
+    ck_assert_int_eq(cio_join(t), CIO_ECANCELED);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+
+    /* A read that times out. */
+    t0 = cio_now();
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    r = cio_submit_wait_timeout(&op, 30 * MS);
+    ck_assert_int_eq(r, CIO_ETIMEDOUT);
+    ck_assert_uint_ge(cio_now() - t0, 30 * MS);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+    ck_assert_ptr_null(op.link.owner);
+    return 0;
+}
+
+START_TEST(test_cancel_io)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, cancel_io_main, NULL), 0);
+    close_pipe();
+    cio_runtime_free(rt);
+}
+END_TEST
+
+/* runtime_free with a task blocked in IO: cancelled and drained. */
+static int
+spawn_blocked(void *arg)
+{
+    ck_assert_int_eq(cio_spawn(NULL, blocked_reader, NULL), 0);
+    cio_yield();
+    return (int)(intptr_t)arg;
+}
+
+START_TEST(test_free_cancels_io)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, spawn_blocked, (void *)3), 3);
+    ck_assert_uint_eq(cio_driver_inflight(cio_runtime_driver(rt)), 1);
+    cio_runtime_free(rt);
+    close_pipe();
+}
+END_TEST
+
+/* ---- callbacks ---- */
+
+static int cb_calls;
+static int32_t cb_result;
+static void *cb_arg_seen;
+
+static void
+on_done(cio_op *op, int32_t result, void *arg)
+{
+    (void)op;
+    ck_assert_ptr_null(cio_current()); /* Outside any task. */
+    ck_assert_ptr_nonnull(cio_runtime_current());
+    cb_calls++;
+    cb_result = result;
+    cb_arg_seen = arg;
+}
+
+static cio_runtime *other_rt;
+static int other_r;
+
+static void *
+other_thread(void *arg)
+{
+    cio_op *op = arg;
+
+    other_r = cio_submit_cb(other_rt, op, on_done, NULL);
+    return NULL;
+}
+
+static int
+cb_main(void *arg)
+{
+    cio_runtime *rt = cio_runtime_current();
+    cio_op op, op2;
+    pthread_t th;
+
+    (void)arg;
+    cb_calls = 0;
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_cb(rt, &op, on_done, &cb_calls), 0);
+    cio_op_write(&op2, pipefd[1], "xy", 2);
+    ck_assert_int_eq(cio_submit_cb(rt, &op2, on_done, &op2), 0);
+    while (cb_calls < 2)
+        ck_assert_int_eq(cio_sleep(1 * MS), 0);
+    ck_assert_int_eq(cb_result, 2);
+    ck_assert_ptr_eq(cb_arg_seen, &op2);
+    /* Errors: bad arguments, a foreign thread. */
+    ck_assert_int_eq(cio_submit_cb(NULL, &op, on_done, NULL), CIO_EINVAL);
+    ck_assert_int_eq(cio_submit_cb(rt, &op, NULL, NULL), CIO_EINVAL);
+    other_rt = rt;
+    cio_op_nop(&op);
+    ck_assert_int_eq(pthread_create(&th, NULL, other_thread, &op), 0);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(other_r, CIO_EPERM);
+    return 0;
+}
+
+START_TEST(test_submit_cb)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, cb_main, NULL), 0);
+    close_pipe();
+    cio_runtime_free(rt);
+}
+END_TEST
+
+/* ---- blocking pool ---- */
+
+static int64_t
+big_result(void *arg)
+{
+    return (int64_t)(intptr_t)arg * ((int64_t)1 << 40);
+}
+
+static int64_t
+slow_result(void *arg)
+{
+    struct timespec ts = {0, 50 * 1000 * 1000};
+
+    (void)arg;
+    nanosleep(&ts, NULL);
+    return 77;
+}
+
+static int
+blocking_task(void *arg)
+{
+    int64_t r = cio_spawn_blocking(slow_result, arg);
+
+    ck_assert_int_eq(r, 77);
+    ck_assert_int_ne(cio_cancelled(), 0);
+    ck_assert_int_eq(cio_spawn_blocking(slow_result, NULL), CIO_ECANCELED);
+    return (int)r;
+}
+
+static int
+blocking_main(void *arg)
+{
+    cio_task *t;
+
+    (void)arg;
+    ck_assert_int_eq(cio_spawn_blocking(big_result, (void *)3),
+                     (int64_t)3 << 40);
+    ck_assert_int_eq(cio_spawn_blocking(big_result, (void *)-2),
+                     -((int64_t)2 << 40));
+    ck_assert_int_eq(cio_spawn_blocking(NULL, NULL), CIO_EINVAL);
+    /* Not interruptible: cancel waits for the function's result. */
+    ck_assert_int_eq(cio_spawn(&t, blocking_task, NULL), 0);
+    ck_assert_int_eq(cio_sleep(5 * MS), 0);
+    ck_assert_int_eq(cio_cancel(t), 0);
+    ck_assert_int_eq(cio_join(t), 77);
+    return 0;
+}
+
+START_TEST(test_spawn_blocking)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    ck_assert_int_eq(cio_block_on(rt, blocking_main, NULL), 0);
+    cio_runtime_free(rt);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("await");
+    TCase *tc = tcase_create("await");
+
+    tcase_add_loop_test(tc, test_results, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_cancel_io, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_free_cancels_io, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_submit_cb, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_spawn_blocking, 0, NBACKENDS);
+    suite_add_tcase(s, tc);
+    return cio_test_run(s);
+}

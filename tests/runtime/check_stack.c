@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_stack.c - task stacks: 100,000 concurrent sleeping tasks fit in
+ * a reasonable RSS, the configured stack size is usable to its end, and
+ * running off it hits the guard page (SIGSEGV in a child process)
+ * instead of corrupting memory.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cio_test.h"
+#include "compio/runtime.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#define MS 1000000ull
+#define NTASKS 100000
+
+/* Resident set size of this process in bytes (Linux), or 0. */
+static uint64_t
+rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size, res = 0;
+
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%lu %lu", &size, &res) != 2)
+        res = 0;
+    fclose(f);
+    return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static long
+max_map_count(void)
+{
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    long v = -1;
+
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+static int
+idle_task(void *arg)
+{
+    /* Half sleep, half yield a while: every task is alive at once. */
+    if ((intptr_t)arg & 1)
+        return cio_sleep(200 * MS);
+    cio_yield();
+    return cio_sleep(100 * MS);
+}
+
+static uint64_t rss_peak_delta;
+static int spawned;
+
+static int
+many_main(void *arg)
+{
+    cio_task **t = calloc(NTASKS, sizeof *t);
+    uint64_t before = rss_bytes();
+    int i, r = 0;
+
+    (void)arg;
+    ck_assert_ptr_nonnull(t);
+    for (i = 0; i < NTASKS; i++) {
+        r = cio_spawn(&t[i], idle_task, (void *)(intptr_t)i);
+        if (r < 0)
+            break;
+    }
+    spawned = i;
+    /* All start and park. */
+    cio_yield();
+    cio_yield();
+    rss_peak_delta = rss_bytes() - before;
+    for (i = 0; i < spawned; i++)
+        ck_assert_int_eq(cio_join(t[i]), 0);
+    free(t);
+    return r;
+}
+
+START_TEST(test_100k_tasks)
+{
+    int r = cio_block_on(NULL, many_main, NULL);
+    long maps = max_map_count();
+
+    printf("# %d tasks alive at once, RSS grew by %llu MiB\n", spawned,
+           (unsigned long long)(rss_peak_delta >> 20));
+    if (r < 0) {
+        /*
+         * Only a kernel without MADV_GUARD_INSTALL (guards need a VMA of
+         * their own) under a small vm.max_map_count may stop short.
+         */
+        ck_assert_int_eq(r, CIO_ENOMEM);
+        ck_assert_int_lt(maps, 2 * NTASKS + 1000);
+        ck_assert_int_ge(spawned, maps / 2 - 2000);
+        printf("# stopped at %d tasks: vm.max_map_count = %ld\n", spawned,
+               maps);
+    } else {
+        ck_assert_int_eq(spawned, NTASKS);
+    }
+    /* At most ~10 KiB per idle task (1 GiB for 100,000), generously. */
+#ifndef UNDER_ASAN
+    ck_assert_uint_lt(rss_peak_delta, (uint64_t)spawned * 10240 + (64u << 20));
+#endif
+}
+END_TEST
+
+/* ---- the configured size is usable, and its end is guarded ---- */
+
+static int __attribute__((noinline)) recurse(int depth, int limit)
+{
+    volatile char pad[256];
+
+    pad[0] = (char)depth;
+    if (limit >= 0 && depth >= limit)
+        return pad[0];
+    return recurse(depth + 1, limit) + pad[0];
+}
+
+static int
+deep_task(void *arg)
+{
+    return recurse(0, (int)(intptr_t)arg) >= 0 ? 0 : 1;
+}
+
+static int
+deep_main(void *arg)
+{
+    cio_task *t;
+
+    ck_assert_int_eq(cio_spawn(&t, deep_task, arg), 0);
+    return cio_join(t);
+}
+
+static cio_runtime *
+rt_with_stack(const char *size)
+{
+    cio_config *cfg;
+    cio_runtime *rt;
+
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(cio_config_load_default(cfg), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "stack_size", size), 0);
+    ck_assert_int_eq(cio_runtime_new(&rt, cfg), 0);
+    cio_config_free(cfg);
+    return rt;
+}
+
+START_TEST(test_stack_usable)
+{
+    cio_runtime *rt = rt_with_stack("1m");
+
+    /* About 600 KiB of frames: more than the default, less than 1m. */
+    ck_assert_int_eq(cio_block_on(rt, deep_main, (void *)2000), 0);
+    cio_runtime_free(rt);
+}
+END_TEST
+
+START_TEST(test_guard_page)
+{
+    pid_t pid;
+    int status;
+
+    fflush(stdout);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cio_runtime *rt = rt_with_stack("64k");
+        /* Unbounded: must die on the guard page. */
+        cio_block_on(rt, deep_main, (void *)-1);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+#ifdef UNDER_ASAN
+    /* ASan catches the SIGSEGV and reports a stack overflow itself. */
+    ck_assert(WIFSIGNALED(status) ||
+              (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+#else
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGSEGV);
+#endif
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("stack");
+    TCase *tc = tcase_create("stack");
+
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_100k_tasks);
+    tcase_add_test(tc, test_stack_usable);
+    tcase_add_test(tc, test_guard_page);
+    suite_add_tcase(s, tc);
+    return cio_test_run(s);
+}
