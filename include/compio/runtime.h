@@ -68,7 +68,12 @@ CIO_EXTERN int cio_block_on(cio_runtime *rt, cio_task_fn fn, void *arg);
 /** The runtime running on this thread, or NULL. */
 CIO_EXTERN cio_runtime *cio_runtime_current(void);
 
-/** The runtime's driver, for code that mixes tasks and raw ops. */
+/**
+ * The runtime's driver, for queries (cio_driver_backend, _supports) and
+ * cio_driver_attach. Push ops through cio_submit_wait or cio_submit_cb:
+ * the runtime's loop reaps this driver, and completions of ops pushed on
+ * it directly are dropped.
+ */
 CIO_EXTERN cio_driver *cio_runtime_driver(cio_runtime *rt);
 
 /**
@@ -212,7 +217,13 @@ typedef struct cio_mutex {
 } cio_mutex;
 /** Initialise an unlocked mutex. */
 CIO_EXTERN void cio_mutex_init(cio_mutex *m);
-/** Lock, parking while held. 0 or CIO_ECANCELED. Task only. */
+/**
+ * Lock, parking while held. 0, CIO_ECANCELED, or CIO_EBUSY when the
+ * caller already holds it. Task only. If the lock was handed to the
+ * caller before a cancel took effect, the call returns 0 and the caller
+ * owns the lock (the hand-off wins; the same rule holds for semaphores,
+ * events and channels).
+ */
 CIO_EXTERN int cio_mutex_lock(cio_mutex *m);
 /** 0 if locked now, CIO_EBUSY if held. */
 CIO_EXTERN int cio_mutex_trylock(cio_mutex *m);
@@ -240,8 +251,9 @@ typedef struct cio_chan cio_chan;
 /** Channel usable between tasks of different runtimes (threads). */
 #define CIO_CHAN_SHARED 1u
 /**
- * Make a channel of @capacity items of @item_size bytes. 0 or
- * CIO_ENOMEM / CIO_EINVAL.
+ * Make a channel of @capacity items of @item_size bytes; capacity 0 is a
+ * rendezvous channel (a send waits for a receiver). 0 or CIO_ENOMEM /
+ * CIO_EINVAL.
  */
 CIO_EXTERN int cio_chan_new(cio_chan **out, size_t capacity,
                             size_t item_size, unsigned flags);
@@ -284,7 +296,8 @@ CIO_EXTERN unsigned cio_dispatcher_size(const cio_dispatcher *d);
 /**
  * Run @fn(@arg) as a task on worker @worker (-1: round robin) and wait
  * for its result: from a task, the task parks; from a plain thread, the
- * thread blocks. Returns @fn's result or -errno (CIO_ESHUTDOWN after
+ * thread blocks. Cancelling the calling task cancels the remote task and
+ * then still waits for it, so an @arg on the caller's stack stays valid. Returns @fn's result or -errno (CIO_ESHUTDOWN after
  * the dispatcher began to stop).
  */
 CIO_EXTERN int cio_dispatch(cio_dispatcher *d, int worker, cio_task_fn fn,
