@@ -33,6 +33,7 @@
 #include <compio.h>
 
 #include "cio_test.h"
+#include "cio_test_driver.h"
 
 #ifndef CIO_TEST_BACKEND
 #define CIO_TEST_BACKEND "epoll"
@@ -41,14 +42,6 @@
 static const char *backend = CIO_TEST_BACKEND;
 
 /* ---- helpers ---- */
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static uint64_t
 now_ns(void)
@@ -87,39 +80,12 @@ static int fds_before;
 #define BEGIN() (fds_before = cio_test_count_fds())
 #define END() ck_assert_int_eq(cio_test_count_fds(), fds_before)
 
-static void
-push(cio_driver *drv, cio_op *op, uint64_t ud)
-{
-    op->user_data = ud;
-    ck_assert_int_eq(cio_driver_push(drv, op), 0);
-}
-
-/*
- * Reap exactly @want completions within @ms; each lands in @out in
- * arrival order. Fails on a timeout or an error return.
- */
-static void
-reap(cio_driver *drv, cio_entry *out, int want, int ms)
-{
-    uint64_t end = now_ms() + (uint64_t)ms;
-    int got = 0;
-    while (got < want) {
-        uint64_t t = now_ms();
-        int n;
-        ck_assert_msg(t < end, "only %d of %d completions after %d ms", got,
-                      want, ms);
-        n = cio_driver_poll(drv, (int)(end - t), out + got, want - got);
-        ck_assert_msg(n >= 0, "poll: %s", cio_errname(n));
-        got += n;
-    }
-}
-
 /* Reap one completion, which must be @op's; returns its result. */
 static int32_t
 reap_op(cio_driver *drv, cio_op *op, int ms)
 {
     cio_entry e;
-    reap(drv, &e, 1, ms);
+    cio_test_reap(drv, &e, 1, ms);
     ck_assert_ptr_eq(e.op, op);
     ck_assert_uint_eq(e.user_data, op->user_data);
     ck_assert_int_eq(e.result, op->result);
@@ -131,9 +97,9 @@ static void
 expect_quiet(cio_driver *drv, int ms)
 {
     cio_entry e;
-    uint64_t end = now_ms() + (uint64_t)ms;
+    uint64_t end = cio_test_now_ms() + (uint64_t)ms;
     for (;;) {
-        uint64_t t = now_ms();
+        uint64_t t = cio_test_now_ms();
         int n;
         if (t >= end)
             break;
@@ -205,13 +171,13 @@ tcp_pair(cio_driver *drv, int af, int *srv, int *cli)
         return -1;
     ck_assert_int_eq(cio_driver_attach(drv, lfd), 0);
     cio_op_accept(&acc, lfd, (struct sockaddr *)&peer, &plen, 0);
-    push(drv, &acc, 1);
+    cio_test_push(drv, &acc, 1);
     fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(cio_driver_attach(drv, fd), 0);
     cio_op_connect(&con, fd, (struct sockaddr *)&ls, llen);
-    push(drv, &con, 2);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &con, 2);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(con.result, 0);
     ck_assert_int_ge(acc.result, 0);
     /* ACCEPT fills in the peer: the client's own address. */
@@ -234,7 +200,7 @@ START_TEST(t_nop)
     BEGIN();
     drv = open_driver();
     cio_op_nop(&op);
-    push(drv, &op, 42);
+    cio_test_push(drv, &op, 42);
     ck_assert_uint_eq(cio_driver_inflight(drv), 1);
     ck_assert_int_eq(reap_op(drv, &op, 2000), 0);
     ck_assert_uint_eq(cio_driver_inflight(drv), 0);
@@ -258,31 +224,31 @@ START_TEST(t_file_rw)
     ck_assert_int_eq(cio_driver_attach(drv, fd), 0);
 
     cio_op_write_at(&op, fd, "hello world", 11, 0);
-    push(drv, &op, 1);
+    cio_test_push(drv, &op, 1);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 11);
     cio_op_write_at(&op, fd, "XYZ", 3, 100);
-    push(drv, &op, 2);
+    cio_test_push(drv, &op, 2);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 3);
 
     memset(buf, 0, sizeof(buf));
     cio_op_read_at(&op, fd, buf, 5, 6);
-    push(drv, &op, 3);
+    cio_test_push(drv, &op, 3);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 5);
     ck_assert_mem_eq(buf, "world", 5);
     /* A read across the end is short; at the end it gives 0. */
     memset(buf, 0, sizeof(buf));
     cio_op_read_at(&op, fd, buf, sizeof(buf), 99);
-    push(drv, &op, 4);
+    cio_test_push(drv, &op, 4);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 4);
     ck_assert_mem_eq(buf, "\0XYZ", 4);
     cio_op_read_at(&op, fd, buf, sizeof(buf), 103);
-    push(drv, &op, 5);
+    cio_test_push(drv, &op, 5);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 0);
     /* READ (no offset) on a regular file works too (pooled on epoll). */
     ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
     memset(buf, 0, sizeof(buf));
     cio_op_read(&op, fd, buf, 5);
-    push(drv, &op, 6);
+    cio_test_push(drv, &op, 6);
     ck_assert_int_eq(reap_op(drv, &op, 5000), 5);
     ck_assert_mem_eq(buf, "hello", 5);
 
@@ -312,32 +278,32 @@ START_TEST(t_pipe_rw)
     /* A read on an empty pipe waits until the writer writes. */
     memset(buf, 0, sizeof(buf));
     cio_op_read(&rd, p[0], buf, sizeof(buf));
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     expect_quiet(drv, 50);
     cio_op_write(&wr, p[1], "ping", 4);
-    push(drv, &wr, 2);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &wr, 2);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(wr.result, 4);
     ck_assert_int_eq(rd.result, 4);
     ck_assert_mem_eq(buf, "ping", 4);
 
     /* WRITEV then READV, split differently. */
     cio_op_vec(&wr, CIO_OP_WRITEV, p[1], wv, 2, 0);
-    push(drv, &wr, 3);
+    cio_test_push(drv, &wr, 3);
     ck_assert_int_eq(reap_op(drv, &wr, 5000), 8);
     rv[0].base = r1;
     rv[0].len = sizeof(r1);
     rv[1].base = r2;
     rv[1].len = sizeof(r2);
     cio_op_vec(&rd, CIO_OP_READV, p[0], rv, 2, 0);
-    push(drv, &rd, 4);
+    cio_test_push(drv, &rd, 4);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), 8);
     ck_assert_mem_eq(r1, "ab", 2);
     ck_assert_mem_eq(r2, "cdefgh", 6);
 
     /* EOF: the writer closes, a pending read gets 0. */
     cio_op_read(&rd, p[0], buf, sizeof(buf));
-    push(drv, &rd, 5);
+    cio_test_push(drv, &rd, 5);
     expect_quiet(drv, 20);
     close(p[1]);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), 0);
@@ -369,29 +335,29 @@ tcp_case(int af)
     /* recv first (waits), then send from the other side. */
     memset(buf, 0, sizeof(buf));
     cio_op_recv(&rd, s, buf, sizeof(buf), 0);
-    push(drv, &rd, 10);
+    cio_test_push(drv, &rd, 10);
     expect_quiet(drv, 20);
     cio_op_send(&wr, c, "hello", 5, 0);
-    push(drv, &wr, 11);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &wr, 11);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(wr.result, 5);
     ck_assert_int_eq(rd.result, 5);
     ck_assert_mem_eq(buf, "hello", 5);
     /* And back. */
     cio_op_send(&wr, s, "world!", 6, 0);
-    push(drv, &wr, 12);
+    cio_test_push(drv, &wr, 12);
     ck_assert_int_eq(reap_op(drv, &wr, 5000), 6);
     memset(buf, 0, sizeof(buf));
     cio_op_recv(&rd, c, buf, sizeof(buf), 0);
-    push(drv, &rd, 13);
+    cio_test_push(drv, &rd, 13);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), 6);
     ck_assert_mem_eq(buf, "world!", 6);
     /* SHUTDOWN(SHUT_WR): the peer's recv sees EOF. */
     cio_op_shutdown(&wr, c, SHUT_WR);
-    push(drv, &wr, 14);
+    cio_test_push(drv, &wr, 14);
     ck_assert_int_eq(reap_op(drv, &wr, 5000), 0);
     cio_op_recv(&rd, s, buf, sizeof(buf), 0);
-    push(drv, &rd, 15);
+    cio_test_push(drv, &rd, 15);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), 0);
     close(s);
     close(c);
@@ -447,7 +413,7 @@ START_TEST(t_udp_msg)
     rm.msg_iov = &riov;
     rm.msg_iovlen = 1;
     cio_op_recvmsg(&rd, sb, &rm, 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     expect_quiet(drv, 20);
 
     memset(&sm, 0, sizeof(sm));
@@ -460,8 +426,8 @@ START_TEST(t_udp_msg)
     sm.msg_iov = siov;
     sm.msg_iovlen = 2;
     cio_op_sendmsg(&wr, sa, &sm, 0);
-    push(drv, &wr, 2);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &wr, 2);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(wr.result, 8);
     ck_assert_int_eq(rd.result, 8);
     ck_assert_mem_eq(buf, "datagram", 8);
@@ -488,7 +454,7 @@ START_TEST(t_peer_reset)
     drv = open_driver();
     ck_assert_int_eq(tcp_pair(drv, AF_INET, &s, &c), 0);
     cio_op_recv(&rd, s, buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     expect_quiet(drv, 20);
     /* SO_LINGER 0 then close sends an RST. */
     ck_assert_int_eq(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
@@ -510,7 +476,7 @@ START_TEST(t_peer_eof)
     drv = open_driver();
     ck_assert_int_eq(tcp_pair(drv, AF_INET, &s, &c), 0);
     cio_op_recv(&rd, s, buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     expect_quiet(drv, 20);
     close(c);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), 0);
@@ -538,7 +504,7 @@ START_TEST(t_connect_refused)
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_eq(cio_driver_attach(drv, fd), 0);
     cio_op_connect(&con, fd, (struct sockaddr *)&sin, sizeof(sin));
-    push(drv, &con, 1);
+    cio_test_push(drv, &con, 1);
     ck_assert_int_eq(reap_op(drv, &con, 5000), CIO_ECONNREFUSED);
     close(fd);
     close(hole);
@@ -559,7 +525,7 @@ START_TEST(t_cancel_pending_recv)
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     memset(buf, 0xAA, sizeof(buf));
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(drv, &rd, 7);
+    cio_test_push(drv, &rd, 7);
     expect_quiet(drv, 20);
     ck_assert_int_eq(cio_driver_cancel(drv, &rd), 0);
     ck_assert_int_eq(reap_op(drv, &rd, 5000), CIO_ECANCELED);
@@ -587,7 +553,7 @@ START_TEST(t_cancel_completed)
     BEGIN();
     drv = open_driver();
     cio_op_nop(&op);
-    push(drv, &op, 1);
+    cio_test_push(drv, &op, 1);
     ck_assert_int_eq(reap_op(drv, &op, 2000), 0);
     ck_assert_int_eq(cio_driver_cancel(drv, &op), CIO_ENOENT);
     /* And one that was never pushed. */
@@ -610,22 +576,22 @@ START_TEST(t_async_cancel)
     make_socketpair(SOCK_STREAM, sv);
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     cio_op_async_cancel(&cn, &rd);
-    push(drv, &cn, 2);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &cn, 2);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(cn.result, 0);
     ck_assert_int_eq(rd.result, CIO_ECANCELED);
     /* A TIMEOUT is cancellable too, and an absent target is ENOENT. */
     cio_op_timeout(&tm, 10ull * 1000000000u);
-    push(drv, &tm, 3);
+    cio_test_push(drv, &tm, 3);
     cio_op_async_cancel(&cn, &tm);
-    push(drv, &cn, 4);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &cn, 4);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(cn.result, 0);
     ck_assert_int_eq(tm.result, CIO_ECANCELED);
     cio_op_async_cancel(&cn, &tm);
-    push(drv, &cn, 5);
+    cio_test_push(drv, &cn, 5);
     ck_assert_int_eq(reap_op(drv, &cn, 5000), CIO_ENOENT);
     close(sv[0]);
     close(sv[1]);
@@ -653,7 +619,7 @@ START_TEST(t_close_pending)
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     memset(buf, 0xAA, sizeof(buf));
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     expect_quiet(drv, 20);
     close(sv[0]);
     close(sv[1]);
@@ -687,7 +653,7 @@ START_TEST(t_close_reuse)
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     memset(obuf, 0xAA, sizeof(obuf));
     cio_op_recv(&old, sv[0], obuf, sizeof(obuf), 0);
-    push(drv, &old, 1);
+    cio_test_push(drv, &old, 1);
     expect_quiet(drv, 20);
     close(sv[0]);
     close(sv[1]);
@@ -701,11 +667,11 @@ START_TEST(t_close_reuse)
     ck_assert_int_eq(cio_driver_attach(drv, sv2[0]), 0);
     memset(nbuf, 0, sizeof(nbuf));
     cio_op_recv(&nw, sv2[0], nbuf, sizeof(nbuf), 0);
-    push(drv, &nw, 2);
+    cio_test_push(drv, &nw, 2);
     ck_assert_int_eq(write(sv2[1], "new!", 4), 4);
-    for (uint64_t end = now_ms() + 10000; !(done_old && done_new);) {
+    for (uint64_t end = cio_test_now_ms() + 10000; !(done_old && done_new);) {
         int n;
-        ck_assert_msg(now_ms() < end, "hang: old %d new %d", done_old,
+        ck_assert_msg(cio_test_now_ms() < end, "hang: old %d new %d", done_old,
                       done_new);
         n = cio_driver_poll(drv, 100, &e, 1);
         ck_assert_int_ge(n, 0);
@@ -780,14 +746,14 @@ START_TEST(t_many_inflight)
                 cio_op_poll_add(&ops[k], pairs[i][0], CIO_POLL_IN);
             else
                 cio_op_recv(&ops[k], pairs[i][0], &bufs[k], 1, 0);
-            push(drv, &ops[k], (uint64_t)k);
+            cio_test_push(drv, &ops[k], (uint64_t)k);
         }
     }
     ck_assert_uint_eq(cio_driver_inflight(drv), MANY);
     expect_quiet(drv, 20);
     for (int i = 0; i < npairs; i++)
         ck_assert_int_eq(write(pairs[i][1], "ab", 2), 2);
-    reap(drv, e, MANY, 60000);
+    cio_test_reap(drv, e, MANY, 60000);
     for (int k = 0; k < MANY; k++) {
         ck_assert_uint_lt(e[k].user_data, MANY);
         ck_assert_ptr_eq(e[k].op, &ops[e[k].user_data]);
@@ -845,18 +811,18 @@ START_TEST(t_notify)
     BEGIN();
     drv = open_driver();
     /* From another thread, into a poll that would block forever. */
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     ck_assert_int_eq(pthread_create(&th, NULL, notify_later, drv), 0);
     n = cio_driver_poll(drv, -1, &e, 1);
     ck_assert_int_eq(n, 0);
-    ck_assert_uint_ge(now_ms() - t0, 90);
-    ck_assert_uint_lt(now_ms() - t0, 5000);
+    ck_assert_uint_ge(cio_test_now_ms() - t0, 90);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 5000);
     pthread_join(th, NULL);
     /* A notify before the poll makes the next poll return at once. */
     ck_assert_int_eq(cio_driver_notify(drv), 0);
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     ck_assert_int_eq(cio_driver_poll(drv, 5000, &e, 1), 0);
-    ck_assert_uint_lt(now_ms() - t0, 1000);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 1000);
     cio_driver_close(drv);
     END();
 }
@@ -900,15 +866,15 @@ START_TEST(t_timeout_op)
     cio_op_timeout(&b, 60000000u);
     cio_op_timeout(&a, 30000000u);
     t0 = now_ns();
-    push(drv, &b, 2);
-    push(drv, &a, 1);
-    reap(drv, e, 1, 5000);
+    cio_test_push(drv, &b, 2);
+    cio_test_push(drv, &a, 1);
+    cio_test_reap(drv, e, 1, 5000);
     dt = now_ns() - t0;
     ck_assert_ptr_eq(e[0].op, &a);
     ck_assert_int_eq(a.result, CIO_ETIME);
     ck_assert_msg(dt >= 30000000u, "timeout early: %llu ns",
                   (unsigned long long)dt);
-    reap(drv, e, 1, 5000);
+    cio_test_reap(drv, e, 1, 5000);
     dt = now_ns() - t0;
     ck_assert_ptr_eq(e[0].op, &b);
     ck_assert_int_eq(b.result, CIO_ETIME);
@@ -917,7 +883,7 @@ START_TEST(t_timeout_op)
     ck_assert_uint_lt(dt, 2000000000u);
     /* A cancelled TIMEOUT completes with ECANCELED, not ETIME. */
     cio_op_timeout(&a, 5000000000u);
-    push(drv, &a, 3);
+    cio_test_push(drv, &a, 3);
     ck_assert_int_eq(cio_driver_cancel(drv, &a), 0);
     ck_assert_int_eq(reap_op(drv, &a, 2000), CIO_ECANCELED);
     cio_driver_close(drv);
@@ -936,11 +902,11 @@ START_TEST(t_poll_add)
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     /* Writable at once. */
     cio_op_poll_add(&pb, sv[0], CIO_POLL_OUT);
-    push(drv, &pb, 2);
+    cio_test_push(drv, &pb, 2);
     ck_assert_int_eq(reap_op(drv, &pb, 5000) & CIO_POLL_OUT, CIO_POLL_OUT);
     /* Readable only once the peer writes. */
     cio_op_poll_add(&pa, sv[0], CIO_POLL_IN);
-    push(drv, &pa, 1);
+    cio_test_push(drv, &pa, 1);
     expect_quiet(drv, 30);
     ck_assert_int_eq(write(sv[1], "x", 1), 1);
     ck_assert_int_eq(reap_op(drv, &pa, 5000) & CIO_POLL_IN, CIO_POLL_IN);
@@ -973,18 +939,18 @@ START_TEST(t_teardown_inflight)
     make_socketpair(SOCK_STREAM, sv);
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     cio_op_timeout(&tm, 60ull * 1000000000u);
-    push(drv, &tm, 2);
+    cio_test_push(drv, &tm, 2);
     cio_op_blocking(&bl, sleepy, NULL);
-    push(drv, &bl, 3);
+    cio_test_push(drv, &bl, 3);
     cio_op_poll_add(&pa, sv[0], CIO_POLL_IN);
-    push(drv, &pa, 4);
+    cio_test_push(drv, &pa, 4);
     expect_quiet(drv, 20);
     ck_assert_uint_eq(cio_driver_inflight(drv), 4);
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     cio_driver_close(drv);
-    ck_assert_uint_lt(now_ms() - t0, 5000);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 5000);
     close(sv[0]);
     close(sv[1]);
     END();
@@ -1012,14 +978,14 @@ START_TEST(t_short_io)
     ck_assert_int_eq(cio_driver_attach(drv, sv[0]), 0);
     ck_assert_int_eq(cio_driver_attach(drv, sv[1]), 0);
     cio_op_send(&wr, sv[0], big, BIG, 0);
-    push(drv, &wr, 1);
+    cio_test_push(drv, &wr, 1);
     sent = reap_op(drv, &wr, 5000);
     ck_assert_int_gt(sent, 0);
     ck_assert_int_lt(sent, BIG);
     /* Read back in 7-byte pieces: the stream keeps its order. */
     for (int off = 0; off < 70; off += 7) {
         cio_op_recv(&rd, sv[1], small, sizeof(small), 0);
-        push(drv, &rd, 2);
+        cio_test_push(drv, &rd, 2);
         ck_assert_int_eq(reap_op(drv, &rd, 5000), 7);
         ck_assert_mem_eq(small, big + off, 7);
     }
@@ -1030,7 +996,7 @@ START_TEST(t_short_io)
     ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
     ck_assert_int_eq(cio_driver_attach(drv, p[1]), 0);
     cio_op_write(&wr, p[1], big, BIG);
-    push(drv, &wr, 3);
+    cio_test_push(drv, &wr, 3);
     sent = reap_op(drv, &wr, 5000);
     ck_assert_int_gt(sent, 0);
     ck_assert_int_lt(sent, BIG);

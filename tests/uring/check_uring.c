@@ -37,16 +37,9 @@
 #include <compio.h>
 
 #include "cio_test.h"
+#include "cio_test_driver.h"
 
 /* ---- helpers ---- */
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /*
  * Open a uring driver (fallback = no) with [module.uring] settings
@@ -84,36 +77,12 @@ must_open(cio_driver **pdrv, int r)
     return drv;
 }
 
-static void
-push(cio_driver *drv, cio_op *op, uint64_t ud)
-{
-    op->user_data = ud;
-    ck_assert_int_eq(cio_driver_push(drv, op), 0);
-}
-
-/* Reap exactly @want completions within @ms into @out. */
-static void
-reap(cio_driver *drv, cio_entry *out, int want, int ms)
-{
-    uint64_t end = now_ms() + (uint64_t)ms;
-    int got = 0;
-    while (got < want) {
-        uint64_t t = now_ms();
-        int n;
-        ck_assert_msg(t < end, "only %d of %d completions after %d ms", got,
-                      want, ms);
-        n = cio_driver_poll(drv, (int)(end - t), out + got, want - got);
-        ck_assert_msg(n >= 0, "poll: %s", cio_errname(n));
-        got += n;
-    }
-}
-
 static int32_t
 run1(cio_driver *drv, cio_op *op)
 {
     cio_entry e;
-    push(drv, op, 99);
-    reap(drv, &e, 1, 10000);
+    cio_test_push(drv, op, 99);
+    cio_test_reap(drv, &e, 1, 10000);
     ck_assert_ptr_eq(e.op, op);
     return e.result;
 }
@@ -441,13 +410,13 @@ START_TEST(t_sq_full_cq_overflow)
                            (uint64_t)(k % 256));
         else
             cio_op_poll_add(&ops[k], sv[0], CIO_POLL_IN);
-        push(drv, &ops[k], (uint64_t)k);
+        cio_test_push(drv, &ops[k], (uint64_t)k);
     }
     ck_assert_uint_eq(cio_driver_inflight(drv), FLOOD_TOTAL);
     ck_assert_int_eq(write(sv[1], "x", 1), 1);
     /* Let every POLL_ADD complete before the first poll. */
     usleep(100000);
-    reap(drv, e, FLOOD_TOTAL, 60000);
+    cio_test_reap(drv, e, FLOOD_TOTAL, 60000);
     for (int i = 0; i < FLOOD_TOTAL; i++) {
         uint64_t k = e[i].user_data;
         ck_assert_uint_lt(k, FLOOD_TOTAL);
@@ -570,12 +539,12 @@ expect_dropped(const char *k1, const char *v1, const char *k2,
     ck_assert_int_eq(run1(drv, &op), 0);
     ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
     cio_op_read(&rd, p[0], buf, sizeof(buf));
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     ck_assert_int_eq(cio_driver_poll(drv, 20, (cio_entry[1]){{0}}, 1), 0);
     ck_assert_int_eq(write(p[1], "abc", 3), 3);
     {
         cio_entry e;
-        reap(drv, &e, 1, 10000);
+        cio_test_reap(drv, &e, 1, 10000);
         ck_assert_ptr_eq(e.op, &rd);
         ck_assert_int_eq(e.result, 3);
     }
@@ -635,19 +604,19 @@ START_TEST(t_notify_thread)
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
                      0);
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(nt.drv, &rd, 1);
+    cio_test_push(nt.drv, &rd, 1);
     ck_assert_int_eq(pthread_create(&th, NULL, notify_rounds, &nt), 0);
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     for (int i = 1; i <= nt.rounds; i++) {
         atomic_store(&nt.round, i);
         /* Forever, unless the notify wakes us. */
         ck_assert_int_eq(cio_driver_poll(nt.drv, -1, &e, 1), 0);
     }
     pthread_join(th, NULL);
-    ck_assert_uint_lt(now_ms() - t0, 60000);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 60000);
     ck_assert_uint_eq(cio_driver_inflight(nt.drv), 1);
     ck_assert_int_eq(write(sv[1], "ok", 2), 2);
-    reap(nt.drv, &e, 1, 10000);
+    cio_test_reap(nt.drv, &e, 1, 10000);
     ck_assert_ptr_eq(e.op, &rd);
     ck_assert_int_eq(e.result, 2);
     cio_driver_close(nt.drv);
@@ -671,15 +640,15 @@ START_TEST(t_pool_wakes_ring)
     cio_entry e[64];
     uint64_t t0;
     drv = must_open(&drv, open_uring(&drv, NULL));
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     for (int i = 0; i < 64; i++) {
         cio_op_blocking(&ops[i], ret_arg, (void *)(intptr_t)i);
-        push(drv, &ops[i], (uint64_t)i);
+        cio_test_push(drv, &ops[i], (uint64_t)i);
     }
-    reap(drv, e, 64, 30000);
+    cio_test_reap(drv, e, 64, 30000);
     for (int i = 0; i < 64; i++)
         ck_assert_int_eq(e[i].result, (int32_t)e[i].user_data);
-    ck_assert_uint_lt(now_ms() - t0, 30000);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 30000);
     cio_driver_close(drv);
 }
 END_TEST
@@ -712,27 +681,27 @@ START_TEST(t_teardown_thousands)
             socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]), 0);
         for (int j = 0; j < NRECV / npairs; j++, k++) {
             cio_op_recv(&ops[k], pairs[i][0], &bufs[k], 1, 0);
-            push(drv, &ops[k], (uint64_t)k);
+            cio_test_push(drv, &ops[k], (uint64_t)k);
         }
     }
     for (int i = 0; i < NTIMER; i++, k++) {
         cio_op_timeout(&ops[k], 3600ull * 1000000000u);
-        push(drv, &ops[k], (uint64_t)k);
+        cio_test_push(drv, &ops[k], (uint64_t)k);
     }
     for (int i = 0; i < NPOLL; i++, k++) {
         cio_op_poll_add(&ops[k], p[0], CIO_POLL_IN);
-        push(drv, &ops[k], (uint64_t)k);
+        cio_test_push(drv, &ops[k], (uint64_t)k);
     }
     /* Let the kernel take them all, then queue more it has not seen. */
     ck_assert_int_eq(cio_driver_poll(drv, 10, (cio_entry[1]){{0}}, 1), 0);
     for (int i = 0; i < NNOP; i++, k++) {
         cio_op_nop(&ops[k]);
-        push(drv, &ops[k], (uint64_t)k);
+        cio_test_push(drv, &ops[k], (uint64_t)k);
     }
     ck_assert_uint_eq(cio_driver_inflight(drv), (unsigned)k);
-    t0 = now_ms();
+    t0 = cio_test_now_ms();
     cio_driver_close(drv);
-    ck_assert_uint_lt(now_ms() - t0, 30000);
+    ck_assert_uint_lt(cio_test_now_ms() - t0, 30000);
     /* No op touched a buffer: nothing was ever sent. */
     for (int i = 0; i < k; i++)
         ck_assert_int_eq(bufs[i], 0);
@@ -764,18 +733,18 @@ START_TEST(t_cancel_unsubmitted_and_running)
     /* Cancelled while its SQE still sits in the SQ: never reaches data. */
     memset(buf, 0xAA, sizeof(buf));
     cio_op_recv(&rd, sv[0], buf, sizeof(buf), 0);
-    push(drv, &rd, 1);
+    cio_test_push(drv, &rd, 1);
     ck_assert_int_eq(cio_driver_cancel(drv, &rd), 0);
-    reap(drv, e, 1, 5000);
+    cio_test_reap(drv, e, 1, 5000);
     ck_assert_ptr_eq(e[0].op, &rd);
     ck_assert_int_eq(e[0].result, CIO_ECANCELED);
     /* A cancel racing a completion: exactly one completion, its own. */
     cio_op_nop(&nop);
-    push(drv, &nop, 2);
+    cio_test_push(drv, &nop, 2);
     ck_assert_int_eq(cio_driver_cancel(drv, &nop), 0);
     cio_op_timeout(&tm, 1000000u);
-    push(drv, &tm, 3);
-    reap(drv, e, 2, 5000);
+    cio_test_push(drv, &tm, 3);
+    cio_test_reap(drv, e, 2, 5000);
     ck_assert_int_eq(nop.result, 0);
     ck_assert_int_eq(tm.result, CIO_ETIME);
     ck_assert_int_eq(cio_driver_poll(drv, 50, e, 3), 0);
