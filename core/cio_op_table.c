@@ -338,6 +338,22 @@ cio__mkdirat(cio_op *op)
         mkdirat(cio__dirfd(op->fd), op->a.path.path, (mode_t)op->a.path.mode));
 }
 
+static int32_t
+cio__symlinkat(cio_op *op)
+{
+    return cio__ret(symlinkat(op->a.rename.oldpath,
+                              cio__dirfd(op->a.rename.newdirfd),
+                              op->a.rename.newpath));
+}
+
+static int32_t
+cio__linkat(cio_op *op)
+{
+    return cio__ret(linkat(cio__dirfd(op->fd), op->a.rename.oldpath,
+                           cio__dirfd(op->a.rename.newdirfd),
+                           op->a.rename.newpath, (int)op->flags));
+}
+
 /* ---- sockets ---- */
 
 static int32_t
@@ -684,6 +700,9 @@ static const cio_op_desc cio__op_table[CIO_OP__COUNT] = {
     CIO__DESC(CIO_OP_ASYNC_CANCEL, "async_cancel", CIO_WAIT_NONE, NULL,
               cio__async_cancel),
     CIO__DESC(CIO_OP_BLOCKING, "blocking", CIO_WAIT_NONE, NULL, cio__blocking),
+    CIO__DESC(CIO_OP_SYMLINKAT, "symlinkat", CIO_WAIT_NONE, NULL,
+              cio__symlinkat),
+    CIO__DESC(CIO_OP_LINKAT, "linkat", CIO_WAIT_NONE, NULL, cio__linkat),
 };
 
 const cio_op_desc *

@@ -31,6 +31,10 @@
  *
  * ABI changelog (one line per bump):
  *   1.0  first version: descriptor, backend ops, host API.
+ *   1.1  opcodes CIO_OP_SYMLINKAT and CIO_OP_LINKAT appended. A 1.0
+ *        module is never asked for them natively (its supports() sees
+ *        an opcode past its own count), so the core runs them on the
+ *        pool.
  */
 #ifndef COMPIO_MODULE_H
 #define COMPIO_MODULE_H
@@ -52,7 +56,7 @@ extern "C" {
 /** Bumped on an incompatible change; the loader requires equality. */
 #define CIO_MODULE_ABI_MAJOR 1
 /** Bumped on an append; the loader requires module minor <= host minor. */
-#define CIO_MODULE_ABI_MINOR 0
+#define CIO_MODULE_ABI_MINOR 1
 
 /** True when building against a module ABI of at least major.minor. */
 #define CIO_MODULE_ABI_AT_LEAST(major, minor)                                 \

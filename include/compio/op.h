@@ -68,6 +68,8 @@ typedef enum cio_opcode {
     CIO_OP_TIMEOUT,      /**< Completes with CIO_ETIME after a delay. */
     CIO_OP_ASYNC_CANCEL, /**< Cancels another op in flight. */
     CIO_OP_BLOCKING,     /**< Runs a user function on the thread pool. */
+    CIO_OP_SYMLINKAT,    /**< symlinkat(2) (module ABI 1.1). */
+    CIO_OP_LINKAT,       /**< linkat(2) (module ABI 1.1). */
     CIO_OP__COUNT        /**< Number of opcodes; not an opcode. */
 } cio_opcode;
 
@@ -118,7 +120,10 @@ typedef union cio_op_args {
         uint32_t mask;    /**< STATX: which fields are wanted. */
         void *statxbuf;   /**< STATX: a struct statx to fill. */
     } path;
-    /** RENAMEAT (fd is the old directory fd). */
+    /**
+     * RENAMEAT and LINKAT (fd is the old directory fd); SYMLINKAT (fd is
+     * the directory of newpath, oldpath is the link's target text).
+     */
     struct {
         const char *oldpath; /**< Source, relative to fd. */
         const char *newpath; /**< Target, relative to newdirfd. */
@@ -342,6 +347,32 @@ cio_op_mkdirat(cio_op *op, cio_fd dirfd, const char *path, uint32_t mode)
     cio_op_init(op, CIO_OP_MKDIRAT, dirfd);
     op->a.path.path = path;
     op->a.path.mode = mode;
+}
+
+/**
+ * symlinkat(2): make @linkpath (relative to @newdirfd) a symbolic link
+ * whose text is @target.
+ */
+static inline void
+cio_op_symlinkat(cio_op *op, const char *target, cio_fd newdirfd,
+                 const char *linkpath)
+{
+    cio_op_init(op, CIO_OP_SYMLINKAT, newdirfd);
+    op->a.rename.oldpath = target;
+    op->a.rename.newpath = linkpath;
+    op->a.rename.newdirfd = newdirfd;
+}
+
+/** linkat(2): a hard link; @flags may be AT_SYMLINK_FOLLOW. */
+static inline void
+cio_op_linkat(cio_op *op, cio_fd olddirfd, const char *oldpath,
+              cio_fd newdirfd, const char *newpath, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_LINKAT, olddirfd);
+    op->flags = flags;
+    op->a.rename.oldpath = oldpath;
+    op->a.rename.newpath = newpath;
+    op->a.rename.newdirfd = newdirfd;
 }
 
 /** socket(2); @flags may carry SOCK_CLOEXEC-style type flags. */

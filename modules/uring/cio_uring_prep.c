@@ -164,6 +164,16 @@ uring__prep(struct io_uring_sqe *sqe, cio_op *op)
         io_uring_prep_mkdirat(sqe, uring_dirfd(op->fd), op->a.path.path,
                               (mode_t)op->a.path.mode);
         break;
+    case CIO_OP_SYMLINKAT:
+        io_uring_prep_symlinkat(sqe, op->a.rename.oldpath,
+                                uring_dirfd(op->a.rename.newdirfd),
+                                op->a.rename.newpath);
+        break;
+    case CIO_OP_LINKAT:
+        io_uring_prep_linkat(sqe, uring_dirfd(op->fd), op->a.rename.oldpath,
+                             uring_dirfd(op->a.rename.newdirfd),
+                             op->a.rename.newpath, (int)op->flags);
+        break;
     case CIO_OP_SOCKET:
         io_uring_prep_socket(sqe, op->a.socket.domain,
                              op->a.socket.type | (int)op->flags |

@@ -383,6 +383,10 @@ uring__kernel_opcode(unsigned opcode)
         return IORING_OP_RENAMEAT;
     case CIO_OP_MKDIRAT:
         return IORING_OP_MKDIRAT;
+    case CIO_OP_SYMLINKAT:
+        return IORING_OP_SYMLINKAT;
+    case CIO_OP_LINKAT:
+        return IORING_OP_LINKAT;
     case CIO_OP_SOCKET:
         return IORING_OP_SOCKET;
     case CIO_OP_ACCEPT:

@@ -105,7 +105,7 @@ want_fds(rlim_t want)
 
 /* What a sequence of file-system and misc ops returned. */
 typedef struct fs_results {
-    int32_t r[16];
+    int32_t r[20];
     int64_t size_after_truncate;
     uint64_t statx_size;
     char readback[16];
@@ -113,13 +113,15 @@ typedef struct fs_results {
 
 /*
  * Run mkdirat, openat, writev_at, fsync, fdatasync, ftruncate, statx,
- * readv_at, renameat, close, unlinkat (file and dir), socket and splice
+ * readv_at, renameat, symlinkat, linkat, close, unlinkat (file and
+ * dir), socket and splice
  * through @drv in @dir and record every result.
  */
 static void
 fs_sequence(cio_driver *drv, const char *dir, fs_results *out)
 {
     char sub[PATH_MAX + 8], f1[PATH_MAX + 16], f2[PATH_MAX + 16];
+    char sl[PATH_MAX + 16], hl[PATH_MAX + 16], text[8];
     struct statx stx;
     char a[] = "hello ", b[] = "world!";
     char ra[6], rb[6];
@@ -132,6 +134,8 @@ fs_sequence(cio_driver *drv, const char *dir, fs_results *out)
     snprintf(sub, sizeof(sub), "%s/d", dir);
     snprintf(f1, sizeof(f1), "%s/d/f1", dir);
     snprintf(f2, sizeof(f2), "%s/d/f2", dir);
+    snprintf(sl, sizeof(sl), "%s/d/sym", dir);
+    snprintf(hl, sizeof(hl), "%s/d/hard", dir);
 
     cio_op_mkdirat(&op, CIO_AT_FDCWD, sub, 0700);
     out->r[0] = run1(drv, &op);
@@ -162,6 +166,21 @@ fs_sequence(cio_driver *drv, const char *dir, fs_results *out)
     memcpy(out->readback + 6, rb, 6);
     cio_op_renameat(&op, CIO_AT_FDCWD, f1, CIO_AT_FDCWD, f2, 0);
     out->r[8] = run1(drv, &op);
+    cio_op_symlinkat(&op, "f2", CIO_AT_FDCWD, sl);
+    out->r[15] = run1(drv, &op);
+    memset(text, 0, sizeof(text));
+    ck_assert_int_eq(readlink(sl, text, sizeof(text) - 1), 2);
+    ck_assert_str_eq(text, "f2");
+    cio_op_linkat(&op, CIO_AT_FDCWD, f2, CIO_AT_FDCWD, hl, 0);
+    out->r[16] = run1(drv, &op);
+    ck_assert_int_eq(stat(hl, &st), 0);
+    ck_assert_int_eq((int)st.st_nlink, 2);
+    cio_op_linkat(&op, CIO_AT_FDCWD, f2, CIO_AT_FDCWD, hl, 0);
+    out->r[17] = run1(drv, &op); /* EEXIST */
+    cio_op_unlinkat(&op, CIO_AT_FDCWD, sl, 0);
+    out->r[18] = run1(drv, &op);
+    cio_op_unlinkat(&op, CIO_AT_FDCWD, hl, 0);
+    out->r[19] = run1(drv, &op);
     cio_op_close(&op, fd);
     out->r[9] = run1(drv, &op);
     cio_op_unlinkat(&op, CIO_AT_FDCWD, f2, 0);
@@ -191,7 +210,7 @@ static const unsigned fs_opcodes[] = {
     CIO_OP_MKDIRAT,  CIO_OP_OPENAT,   CIO_OP_WRITEV_AT, CIO_OP_FSYNC,
     CIO_OP_FDATASYNC, CIO_OP_FTRUNCATE, CIO_OP_STATX,   CIO_OP_READV_AT,
     CIO_OP_RENAMEAT, CIO_OP_CLOSE,    CIO_OP_UNLINKAT,  CIO_OP_SOCKET,
-    CIO_OP_SPLICE};
+    CIO_OP_SPLICE,   CIO_OP_SYMLINKAT, CIO_OP_LINKAT};
 #define N_FS_OPCODES (sizeof(fs_opcodes) / sizeof(fs_opcodes[0]))
 
 START_TEST(t_disable_ops)
@@ -217,7 +236,8 @@ START_TEST(t_disable_ops)
     drv = must_open(&drv, open_uring(&drv, "disable_ops",
                                     " mkdirat,openat , writev_at,fsync,"
                                     "fdatasync,ftruncate,statx,readv_at,"
-                                    "renameat,close,unlinkat,socket,splice",
+                                    "renameat,close,unlinkat,socket,splice,"
+                                    "symlinkat,linkat",
                                     NULL));
     for (size_t i = 0; i < N_FS_OPCODES; i++)
         ck_assert_msg(cio_driver_supports(drv, fs_opcodes[i]) ==
@@ -228,7 +248,7 @@ START_TEST(t_disable_ops)
     fs_sequence(drv, dir, &pooled);
     cio_driver_close(drv);
 
-    for (int i = 0; i < 15; i++)
+    for (int i = 0; i < 20; i++)
         ck_assert_msg(nat.r[i] == pooled.r[i] || i == 1,
                       "step %d: native %d, pooled %d", i, (int)nat.r[i],
                       (int)pooled.r[i]);
@@ -245,6 +265,11 @@ START_TEST(t_disable_ops)
     ck_assert_mem_eq(pooled.readback, nat.readback, 10);
     ck_assert_int_eq(nat.r[11], CIO_ENOENT);
     ck_assert_int_eq(nat.r[14], 6);
+    ck_assert_int_eq(nat.r[15], 0);
+    ck_assert_int_eq(nat.r[16], 0);
+    ck_assert_int_eq(nat.r[17], CIO_EEXIST);
+    ck_assert_int_eq(nat.r[18], 0);
+    ck_assert_int_eq(nat.r[19], 0);
     rmdir(dir);
     ck_assert_int_eq(cio_test_count_fds(), fds0);
 }
