@@ -96,22 +96,6 @@ await_push(cio_task *t, cio_op *op, cio__await *w)
     return cio_driver_push(t->rt->drv, op);
 }
 
-int32_t
-cio_submit_wait(cio_op *op)
-{
-    cio_task *t = cio__cur();
-    cio__await w;
-    int r;
-
-    if (t == NULL)
-        return CIO_EPERM;
-    r = await_push(t, op, &w);
-    if (r < 0)
-        return r;
-    await_done(t->rt, op, &w);
-    return w.result;
-}
-
 typedef struct op_timer {
     cio__timer tm; /* First: the timer pointer is the op_timer's. */
     cio_runtime *rt;
@@ -128,22 +112,27 @@ op_timer_fire(cio__timer *tm)
     cio_driver_cancel(ot->rt->drv, ot->op);
 }
 
-int32_t
-cio_submit_wait_timeout(cio_op *op, uint64_t timeout_ns)
+/*
+ * Push @op and wait for it, cancelling it at @deadline (cio_now() time,
+ * 0 = never); a cancel by the deadline reads as CIO_ETIMEDOUT.
+ */
+static int32_t
+wait_until(cio_task *t, cio_op *op, uint64_t deadline)
 {
-    cio_task *t = cio__cur();
     cio__await w;
     op_timer ot;
-    uint64_t now;
     int r;
 
-    if (t == NULL)
-        return CIO_EPERM;
+    if (deadline != 0 && cio_now() >= deadline)
+        return t->cancelled ? CIO_ECANCELED : CIO_ETIMEDOUT;
     r = await_push(t, op, &w);
     if (r < 0)
         return r;
-    now = cio_now();
-    ot.tm.deadline = now + timeout_ns < now ? UINT64_MAX : now + timeout_ns;
+    if (deadline == 0) {
+        await_done(t->rt, op, &w);
+        return w.result;
+    }
+    ot.tm.deadline = deadline;
     ot.tm.fire = op_timer_fire;
     ot.rt = t->rt;
     ot.op = op;
@@ -157,9 +146,55 @@ cio_submit_wait_timeout(cio_op *op, uint64_t timeout_ns)
     }
     await_done(t->rt, op, &w);
     cio__timer_remove(t->rt, &ot.tm);
-    if (ot.fired && w.result == CIO_ECANCELED)
+    if (ot.fired && w.result == CIO_ECANCELED && !t->cancelled)
         return CIO_ETIMEDOUT;
     return w.result;
+}
+
+int32_t
+cio_submit_wait(cio_op *op)
+{
+    cio_task *t = cio__cur();
+
+    if (t == NULL)
+        return CIO_EPERM;
+    return wait_until(t, op, t->deadline);
+}
+
+int32_t
+cio_submit_wait_timeout(cio_op *op, uint64_t timeout_ns)
+{
+    cio_task *t = cio__cur();
+    uint64_t now, d;
+
+    if (t == NULL)
+        return CIO_EPERM;
+    now = cio_now();
+    d = now + timeout_ns < now ? UINT64_MAX : now + timeout_ns;
+    if (t->deadline != 0 && t->deadline < d)
+        d = t->deadline;
+    return wait_until(t, op, d);
+}
+
+uint64_t
+cio_deadline_set(uint64_t deadline)
+{
+    cio_task *t = cio__cur();
+    uint64_t prev;
+
+    if (t == NULL)
+        return 0;
+    prev = t->deadline;
+    t->deadline = deadline;
+    return prev;
+}
+
+uint64_t
+cio_deadline(void)
+{
+    cio_task *t = cio__cur();
+
+    return t != NULL ? t->deadline : 0;
 }
 
 int

@@ -204,18 +204,25 @@ cio_runtime_free(cio_runtime *rt)
     if (rt == NULL || rt == prev)
         return;
     rt->closing = 1;
-    /* From here on posts fail with CIO_ESHUTDOWN. */
-    cio__post_close(rt);
     if (cio__fiber_thread(&rt->sched) == 0) {
         cio__rt_tls = rt;
         for (t = rt->all; t != NULL; t = t->all_next)
             if (t->state != CIO__T_DONE)
                 cio_cancel(t);
+        /*
+         * Posts stay open while the cancelled tasks finish: one of them
+         * may be waiting for an answer that another thread posts back
+         * (a cio_dispatch result, say), and refusing that post would
+         * leave it parked for ever.
+         */
         loop_run(rt, NULL);
-        /* Posts accepted before the close still run. */
+        /* From here on posts fail with CIO_ESHUTDOWN; accepted ones run. */
+        cio__post_close(rt);
         cio__post_drain(rt);
         cio__rt_tls = prev;
         cio__fiber_thread_fini(&rt->sched);
+    } else {
+        cio__post_close(rt);
     }
     /* Finished tasks nobody joined. */
     while (rt->all != NULL)

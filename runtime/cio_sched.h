@@ -33,6 +33,7 @@ struct cio_task {
     cio_task_fn fn;
     void *arg;
     void *data;        /* cio_task_set_data. */
+    uint64_t deadline; /* cio_deadline_set; 0 = none. */
     cio_task *joiner;  /* Task parked in cio_join on this one. */
     cio__stack *stack; /* The mapping this record lives in. */
     int result;

@@ -171,14 +171,20 @@ cio_sleep_until(uint64_t deadline)
 {
     cio_task *t = cio__cur();
     sleeper s;
+    int timed_out = 0;
     int r;
 
     if (t == NULL)
         return CIO_EPERM;
     if (t->cancelled)
         return CIO_ECANCELED;
+    /* The task's deadline (cio_deadline_set) cuts the sleep short. */
+    if (t->deadline != 0 && t->deadline < deadline) {
+        deadline = t->deadline;
+        timed_out = CIO_ETIMEDOUT;
+    }
     if (cio_now() >= deadline)
-        return 0;
+        return timed_out;
     s.tm.deadline = deadline;
     s.tm.fire = sleeper_fire;
     s.task = t;
@@ -190,7 +196,7 @@ cio_sleep_until(uint64_t deadline)
         r = cio__task_park();
     while (r == 0 && s.tm.idx != SIZE_MAX);
     cio__timer_remove(t->rt, &s.tm);
-    return r;
+    return r < 0 ? r : timed_out;
 }
 
 int

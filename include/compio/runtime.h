@@ -52,7 +52,10 @@ CIO_EXTERN int cio_runtime_new(cio_runtime **out, const cio_config *cfg);
 
 /**
  * Free a runtime made by cio_runtime_new on this thread. Tasks still
- * alive are cancelled and run until they return first. NULL is fine.
+ * alive are cancelled and run until they return first; posts are still
+ * accepted while they do (a cancelled task may wait for a reply posted
+ * from another thread), then refused, and the accepted ones run before
+ * the runtime goes away. NULL is fine.
  */
 CIO_EXTERN void cio_runtime_free(cio_runtime *rt);
 
@@ -80,7 +83,8 @@ CIO_EXTERN cio_driver *cio_runtime_driver(cio_runtime *rt);
  * Run @fn(@arg) on @rt's thread, soon, outside any task (it must not
  * block). Safe from any thread: lock-free enqueue, and the runtime is
  * woken through the backend's notify only if it is asleep. 0, or
- * CIO_ENOMEM, or CIO_ESHUTDOWN once @rt is being freed.
+ * CIO_ENOMEM, or CIO_ESHUTDOWN once cio_runtime_free has finished @rt's
+ * tasks.
  */
 CIO_EXTERN int cio_runtime_post(cio_runtime *rt, void (*fn)(void *arg),
                                 void *arg);
@@ -145,6 +149,31 @@ CIO_EXTERN int32_t cio_submit_wait(cio_op *op);
  */
 CIO_EXTERN int32_t cio_submit_wait_timeout(cio_op *op, uint64_t timeout_ns);
 
+/**
+ * Give the current task a deadline (cio_now() time; 0 removes it) and
+ * return the previous one, so scopes nest:
+ *
+ *     uint64_t prev = cio_deadline_set(cio_now() + 2 * CIO_NS_PER_SEC);
+ *     r = cio_tcp_connect(&s, &addr);   // every op below obeys it
+ *     cio_deadline_set(prev);
+ *
+ * Every op the task awaits while the deadline is set is cancelled when
+ * it passes and returns CIO_ETIMEDOUT (after the backend released it);
+ * so do sleeps that would end later. This is how every high-level call
+ * gets a per-call deadline without a timeout parameter each. Waits on
+ * events, mutexes, semaphores and channels do not look at it. Outside a
+ * task: no effect, returns 0.
+ */
+CIO_EXTERN uint64_t cio_deadline_set(uint64_t deadline);
+
+/** The current task's deadline, 0 if none (or outside a task). */
+CIO_EXTERN uint64_t cio_deadline(void);
+
+/** Nanoseconds per second, for deadlines and sleeps. */
+#define CIO_NS_PER_SEC UINT64_C(1000000000)
+/** Nanoseconds per millisecond. */
+#define CIO_NS_PER_MS UINT64_C(1000000)
+
 /** Completion callback for cio_submit_cb; runs on the runtime thread. */
 typedef void (*cio_op_cb)(cio_op *op, int32_t result, void *arg);
 
@@ -167,10 +196,13 @@ CIO_EXTERN int64_t cio_spawn_blocking(cio_blocking_fn fn, void *arg);
 /** Monotonic clock, nanoseconds. */
 CIO_EXTERN uint64_t cio_now(void);
 
-/** Sleep @ns. 0, or CIO_ECANCELED. Task only. */
+/**
+ * Sleep @ns. 0, CIO_ECANCELED, or CIO_ETIMEDOUT when the task's deadline
+ * (cio_deadline_set) came first. Task only.
+ */
 CIO_EXTERN int cio_sleep(uint64_t ns);
 
-/** Sleep until cio_now() >= @deadline. 0, or CIO_ECANCELED. Task only. */
+/** Sleep until cio_now() >= @deadline. As cio_sleep. Task only. */
 CIO_EXTERN int cio_sleep_until(uint64_t deadline);
 
 /** A periodic ticker. */

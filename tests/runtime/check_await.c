@@ -172,6 +172,111 @@ START_TEST(test_cancel_io)
 }
 END_TEST
 
+/* ---- task deadlines (cio_deadline_set) ---- */
+
+static int
+deadline_main(void *arg)
+{
+    cio_driver *drv = cio_runtime_driver(cio_runtime_current());
+    char buf[8];
+    uint64_t t0, prev, inner;
+    cio_op op;
+
+    (void)arg;
+    ck_assert_uint_eq(cio_deadline(), 0);
+    t0 = cio_now();
+    prev = cio_deadline_set(t0 + 40 * MS);
+    ck_assert_uint_eq(prev, 0);
+    ck_assert_uint_eq(cio_deadline(), t0 + 40 * MS);
+    /* An op that would block for ever is cut at the deadline. */
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_ETIMEDOUT);
+    ck_assert_uint_ge(cio_now() - t0, 40 * MS);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+    ck_assert_ptr_null(op.link.owner);
+    /* Past the deadline nothing is pushed at all. */
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_ETIMEDOUT);
+    ck_assert_int_eq(cio_sleep(1), CIO_ETIMEDOUT);
+    ck_assert_uint_eq(cio_deadline_set(prev), t0 + 40 * MS);
+    /* Nested scopes: the inner one restores the outer one. */
+    t0 = cio_now();
+    prev = cio_deadline_set(t0 + 3600 * 1000 * MS);
+    inner = cio_deadline_set(t0 + 20 * MS);
+    ck_assert_uint_eq(inner, t0 + 3600 * 1000 * MS);
+    /* A longer sleep ends at the deadline; a shorter explicit timeout
+     * still wins over it. */
+    ck_assert_int_eq(cio_sleep(3600 * 1000 * MS), CIO_ETIMEDOUT);
+    ck_assert_uint_ge(cio_now() - t0, 20 * MS);
+    cio_deadline_set(inner);
+    t0 = cio_now();
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    ck_assert_int_eq(cio_submit_wait_timeout(&op, 10 * MS), CIO_ETIMEDOUT);
+    ck_assert_uint_lt(cio_now() - t0, 3600 * 1000 * MS);
+    /* Completed ops are not affected by a deadline that has not passed. */
+    ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    ck_assert_int_eq(cio_submit_wait(&op), 1);
+    ck_assert_int_eq(cio_sleep(1), 0);
+    cio_deadline_set(prev);
+    ck_assert_uint_eq(cio_deadline(), 0);
+    return 0;
+}
+
+START_TEST(test_deadline)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    ck_assert_uint_eq(cio_deadline_set(5), 0); /* Outside a task. */
+    ck_assert_uint_eq(cio_deadline(), 0);
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, deadline_main, NULL), 0);
+    close_pipe();
+    cio_runtime_free(rt);
+}
+END_TEST
+
+/* A cancel that arrives while a deadline is set still reads as cancel. */
+static int
+deadline_blocked(void *arg)
+{
+    char buf[8];
+    cio_op op;
+
+    (void)arg;
+    cio_deadline_set(cio_now() + 3600 * 1000 * MS);
+    cio_op_read(&op, pipefd[0], buf, sizeof buf);
+    return cio_submit_wait(&op);
+}
+
+static int
+deadline_cancel_main(void *arg)
+{
+    cio_task *t;
+
+    (void)arg;
+    ck_assert_int_eq(cio_spawn(&t, deadline_blocked, NULL), 0);
+    ck_assert_int_eq(cio_sleep(5 * MS), 0);
+    ck_assert_int_eq(cio_cancel(t), 0);
+    ck_assert_int_eq(cio_join(t), CIO_ECANCELED);
+    return 0;
+}
+
+START_TEST(test_deadline_cancel)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    make_pipe(rt);
+    ck_assert_int_eq(cio_block_on(rt, deadline_cancel_main, NULL), 0);
+    close_pipe();
+    cio_runtime_free(rt);
+}
+END_TEST
+
 /* runtime_free with a task blocked in IO: cancelled and drained. */
 static int
 spawn_blocked(void *arg)
@@ -333,6 +438,8 @@ main(void)
     tcase_add_loop_test(tc, test_results, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_cancel_io, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_free_cancels_io, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_deadline, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_deadline_cancel, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_submit_cb, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_spawn_blocking, 0, NBACKENDS);
     suite_add_tcase(s, tc);
