@@ -14,6 +14,7 @@
 #include "compio/driver.h"
 #include "compio/backend.h"
 #include "compio/runtime.h"
+#include "compio/stream.h"
 #include "compio/version.h"
 
 #endif /* COMPIO_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_test_api.h - run a test body as a task on each Linux backend.
+ *
+ *     static int body(void *arg) { ... ck_assert...; return 0; }
+ *     START_TEST(t_x) { cio_test_api_run(_i, body, NULL); } END_TEST
+ *     ...
+ *     tcase_add_loop_test(tc, t_x, 0, CIO_TEST_NBACKENDS);
+ *
+ * A backend that cannot load here is reported and the case passes
+ * without running; a program where none loads skips as a whole (the
+ * suites' main() should call cio_test_api_require_one()).
+ */
+#ifndef CIO_TEST_API_H
+#define CIO_TEST_API_H
+
+#include <stdio.h>
+
+#include "cio_test.h"
+#include "compio.h"
+
+static const char *const cio_test_backends[] = {"epoll", "uring"};
+#define CIO_TEST_NBACKENDS 2
+
+/* The backend the current case runs on (for messages and asserts). */
+static const char *cio_test_backend_name;
+
+/* A runtime on backend @i, or NULL when it cannot load here. */
+static inline cio_runtime *
+cio_test_api_runtime(int i)
+{
+    cio_config *cfg;
+    cio_runtime *rt = NULL;
+    int r;
+
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(
+        cio_config_set(cfg, "runtime", "backend", cio_test_backends[i]), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
+    r = cio_runtime_new(&rt, cfg);
+    cio_config_free(cfg);
+    if (r < 0) {
+        printf("# %s backend not loadable here (%s): not run\n",
+               cio_test_backends[i], cio_errname(r));
+        return NULL;
+    }
+    ck_assert_str_eq(cio_driver_backend(cio_runtime_driver(rt)),
+                     cio_test_backends[i]);
+    return rt;
+}
+
+/* Run @fn(@arg) as the main task on backend @i; assert it returned 0
+ * and that no descriptor leaked. */
+static inline void
+cio_test_api_run(int i, cio_task_fn fn, void *arg)
+{
+    cio_runtime *rt;
+    int fds0 = cio_test_count_fds();
+    int r;
+
+    rt = cio_test_api_runtime(i);
+    if (rt == NULL)
+        return;
+    cio_test_backend_name = cio_test_backends[i];
+    r = cio_block_on(rt, fn, arg);
+    cio_runtime_free(rt);
+    ck_assert_msg(r == 0, "%s: task returned %d (%s)", cio_test_backends[i],
+                  r, r < 0 ? cio_errname(r) : "-");
+    ck_assert_msg(cio_test_count_fds() == fds0,
+                  "%s: descriptors leaked (%d before, %d after)",
+                  cio_test_backends[i], fds0, cio_test_count_fds());
+}
+
+/* Skip the whole program (exit 77) when no backend loads at all. */
+static inline void
+cio_test_api_require_one(void)
+{
+    int i;
+
+    for (i = 0; i < CIO_TEST_NBACKENDS; i++) {
+        cio_runtime *rt = cio_test_api_runtime(i);
+        if (rt != NULL) {
+            cio_runtime_free(rt);
+            return;
+        }
+    }
+    cio_test_skip_all("no backend loads here");
+}
+
+#endif /* CIO_TEST_API_H */
