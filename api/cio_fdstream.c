@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cio_fdstream.c - the descriptor-backed stream, and attach/close for
+ * the API files. Each call is one op awaited by the calling task, so it
+ * honours cancel and deadlines like every other op.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#ifndef _WIN32
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include "cio_api_internal.h"
+
+int
+cio__api_attach(cio_fd fd)
+{
+    cio_runtime *rt = cio_runtime_current();
+
+    if (rt == NULL)
+        return CIO_EPERM;
+    return cio_driver_attach(cio_runtime_driver(rt), fd);
+}
+
+int
+cio__api_close(cio_fd fd)
+{
+    cio_op op;
+    int32_t r;
+
+    if (fd == CIO_INVALID_FD)
+        return CIO_EBADF;
+    if (cio_current() != NULL && !cio_cancelled()) {
+        cio_op_close(&op, fd);
+        r = cio_submit_wait(&op);
+        /*
+         * Only a close that never reached the kernel can be retried:
+         * CIO_ECANCELED (a cancel that arrived before the op started) or
+         * CIO_ETIMEDOUT (a deadline that passed first). Any other result
+         * means the descriptor is gone, whatever the error says.
+         */
+        if (r != CIO_ECANCELED && r != CIO_ETIMEDOUT)
+            return r;
+    }
+#ifdef _WIN32
+    return CIO_ENOTSUP;
+#else
+    return close(fd) == 0 ? 0 : -errno;
+#endif
+}
+
+static size_t
+clamp(size_t len)
+{
+    return len > CIO__API_MAX_IO ? CIO__API_MAX_IO : len;
+}
+
+int64_t
+cio__fdstream_read(cio_stream *base, void *buf, size_t len)
+{
+    cio__fdstream *s = (cio__fdstream *)base;
+    cio_op op;
+    int32_t r;
+
+    switch (s->kind) {
+    case CIO__FD_SOCKET:
+        cio_op_recv(&op, s->fd, buf, (uint32_t)clamp(len), 0);
+        break;
+    case CIO__FD_FILE:
+        cio_op_read_at(&op, s->fd, buf, (uint32_t)clamp(len), s->pos);
+        break;
+    default:
+        cio_op_read(&op, s->fd, buf, (uint32_t)clamp(len));
+        break;
+    }
+    r = cio_submit_wait(&op);
+    if (r > 0 && s->kind == CIO__FD_FILE)
+        s->pos += (uint64_t)r;
+    return r;
+}
+
+int64_t
+cio__fdstream_write(cio_stream *base, const void *buf, size_t len)
+{
+    cio__fdstream *s = (cio__fdstream *)base;
+    cio_op op;
+    int32_t r;
+
+    switch (s->kind) {
+    case CIO__FD_SOCKET:
+        cio_op_send(&op, s->fd, buf, (uint32_t)clamp(len), 0);
+        break;
+    case CIO__FD_FILE:
+        cio_op_write_at(&op, s->fd, buf, (uint32_t)clamp(len), s->pos);
+        break;
+    default:
+        cio_op_write(&op, s->fd, buf, (uint32_t)clamp(len));
+        break;
+    }
+    r = cio_submit_wait(&op);
+    if (r > 0 && s->kind == CIO__FD_FILE)
+        s->pos += (uint64_t)r;
+    return r;
+}
+
+/* Vectored: one op; sockets and pipes alike take readv/writev. */
+static int64_t
+fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
+{
+    cio_opcode code;
+    cio_op op;
+    int32_t r;
+
+    if (s->kind == CIO__FD_FILE)
+        code = write ? CIO_OP_WRITEV_AT : CIO_OP_READV_AT;
+    else
+        code = write ? CIO_OP_WRITEV : CIO_OP_READV;
+    cio_op_vec(&op, code, s->fd, iov, n, s->pos);
+    r = cio_submit_wait(&op);
+    if (r > 0 && s->kind == CIO__FD_FILE)
+        s->pos += (uint64_t)r;
+    return r;
+}
+
+int64_t
+cio__fdstream_readv(cio_stream *base, const cio_iovec *iov, unsigned n)
+{
+    return fdstream_vec((cio__fdstream *)base, 0, iov, n);
+}
+
+int64_t
+cio__fdstream_writev(cio_stream *base, const cio_iovec *iov, unsigned n)
+{
+    return fdstream_vec((cio__fdstream *)base, 1, iov, n);
+}
+
+int
+cio__fdstream_shutdown(cio_stream *base)
+{
+    cio__fdstream *s = (cio__fdstream *)base;
+    cio_op op;
+
+    if (s->kind != CIO__FD_SOCKET)
+        return CIO_ENOTSUP;
+#ifdef SHUT_WR
+    cio_op_shutdown(&op, s->fd, SHUT_WR);
+#else
+    cio_op_shutdown(&op, s->fd, 1);
+#endif
+    return cio_submit_wait(&op);
+}
+
+int
+cio__fdstream_close_fd(cio_stream *base)
+{
+    cio__fdstream *s = (cio__fdstream *)base;
+    cio_fd fd = s->fd;
+
+    s->fd = CIO_INVALID_FD;
+    if (!s->owned || fd == CIO_INVALID_FD)
+        return 0;
+    return cio__api_close(fd);
+}
+
+cio_fd
+cio__fdstream_fd(const cio_stream *base)
+{
+    return ((const cio__fdstream *)base)->fd;
+}
+
+const cio_stream_ops cio__fdstream_ops = {
+    .read = cio__fdstream_read,
+    .write = cio__fdstream_write,
+    .readv = cio__fdstream_readv,
+    .writev = cio__fdstream_writev,
+    .shutdown = cio__fdstream_shutdown,
+    .close = cio__fdstream_close_fd,
+    .fd = cio__fdstream_fd,
+};
+
+void
+cio__fdstream_init(cio__fdstream *s, cio_fd fd, int kind, int owned)
+{
+    s->base.ops = &cio__fdstream_ops;
+    s->fd = fd;
+    s->kind = (uint8_t)kind;
+    s->owned = (uint8_t)(owned != 0);
+    s->pos = 0;
+}
+
+static int
+fdstream_close_free(cio_stream *base)
+{
+    int r = cio__fdstream_close_fd(base);
+
+    free(base);
+    return r;
+}
+
+static const cio_stream_ops fdstream_heap_ops = {
+    .read = cio__fdstream_read,
+    .write = cio__fdstream_write,
+    .readv = cio__fdstream_readv,
+    .writev = cio__fdstream_writev,
+    .shutdown = cio__fdstream_shutdown,
+    .close = fdstream_close_free,
+    .fd = cio__fdstream_fd,
+};
+
+int
+cio__fdstream_new(cio_stream **out, cio_fd fd, int kind, int owned)
+{
+    cio__fdstream *s;
+
+    if (out == NULL)
+        return CIO_EINVAL;
+    *out = NULL;
+    s = malloc(sizeof *s);
+    if (s == NULL)
+        return CIO_ENOMEM;
+    cio__fdstream_init(s, fd, kind, owned);
+    s->base.ops = &fdstream_heap_ops;
+    *out = &s->base;
+    return 0;
+}
