@@ -285,7 +285,10 @@ cio__config_check(const char *section, const char *key, const char *value,
         return check_number(value, 1, 4096, norm, err, errlen);
     if (strcmp(key, "stack_size") == 0)
         return check_stack_size(value, norm, err, errlen);
+    if (strcmp(key, "stack_cache") == 0)
+        return check_number(value, 0, 1048576, norm, err, errlen);
     return fail(err, errlen,
                 "unknown key; [runtime] takes backend, fallback, "
-                "module_path, entries, threadpool_max and stack_size");
+                "module_path, entries, threadpool_max, stack_size and "
+                "stack_cache");
 }

@@ -37,6 +37,9 @@ typedef struct cio__stack_cache {
 void cio__stack_cache_init(cio__stack_cache *c, size_t stack_size,
                            size_t extra);
 
+/** Keep at most @max finished stacks for reuse (default 1024). */
+void cio__stack_cache_limit(cio__stack_cache *c, unsigned max);
+
 /** Unmap every cached stack. */
 void cio__stack_cache_fini(cio__stack_cache *c);
 

@@ -161,6 +161,53 @@ rt_with_stack(const char *size)
     return rt;
 }
 
+/* ---- stack_cache: any limit, 0 included, only changes reuse ---- */
+
+static int
+touch_task(void *arg)
+{
+    volatile char pad[8192];
+
+    pad[0] = (char)(intptr_t)arg;
+    pad[sizeof pad - 1] = pad[0];
+    return pad[sizeof pad - 1];
+}
+
+static int
+burst_main(void *arg)
+{
+    cio_task *t[64];
+    int round, i, sum = 0;
+
+    (void)arg;
+    for (round = 0; round < 20; round++) {
+        for (i = 0; i < 64; i++)
+            ck_assert_int_eq(cio_spawn(&t[i], touch_task, (void *)(intptr_t)i),
+                             0);
+        for (i = 0; i < 64; i++)
+            sum += cio_join(t[i]);
+    }
+    return sum;
+}
+
+START_TEST(test_stack_cache_limits)
+{
+    static const char *const limits[] = {"0", "4", "1048576"};
+    cio_config *cfg;
+    cio_runtime *rt;
+
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(cio_config_load_default(cfg), 0);
+    ck_assert_int_eq(
+        cio_config_set(cfg, "runtime", "stack_cache", limits[_i]), 0);
+    ck_assert_int_eq(cio_runtime_new(&rt, cfg), 0);
+    cio_config_free(cfg);
+    /* 20 rounds of 64 tasks: sum of 0..63 per round. */
+    ck_assert_int_eq(cio_block_on(rt, burst_main, NULL), 20 * 2016);
+    cio_runtime_free(rt);
+}
+END_TEST
+
 START_TEST(test_stack_usable)
 {
     cio_runtime *rt = rt_with_stack("1m");
@@ -205,6 +252,7 @@ main(void)
 
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_100k_tasks);
+    tcase_add_loop_test(tc, test_stack_cache_limits, 0, 3);
     tcase_add_test(tc, test_stack_usable);
     tcase_add_test(tc, test_guard_page);
     suite_add_tcase(s, tc);
