@@ -15,6 +15,8 @@
 #include "compio/backend.h"
 #include "compio/runtime.h"
 #include "compio/stream.h"
+#include "compio/io.h"
+#include "compio/fs.h"
 #include "compio/version.h"
 
 #endif /* COMPIO_H */

@@ -55,6 +55,7 @@ extern "C" {
     X(ENOSYS, -4038, "function not implemented")                              \
     X(ENOTEMPTY, -4039, "directory not empty")                                \
     X(ELOOP, -4040, "too many symbolic links encountered")                    \
+    X(ENODATA, -4061, "no data available")                                    \
     X(EBADMSG, -4074, "bad message")                                          \
     X(EOVERFLOW, -4075, "value too large for defined data type")              \
     X(EILSEQ, -4084, "illegal byte sequence")                                 \
@@ -154,6 +155,11 @@ extern "C" {
 #define CIO_ETIME (-ETIME)
 #else
 #define CIO_ETIME (-4162)
+#endif
+#ifdef ENODATA
+#define CIO_ENODATA (-ENODATA)
+#else
+#define CIO_ENODATA (-4061)
 #endif
 #ifdef ELIBBAD
 #define CIO_ELIBBAD (-ELIBBAD)
