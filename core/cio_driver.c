@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cio_driver.c - the driver facade: one loaded backend instance plus its
- * link to the blocking pool, behind cio_driver_*.
+ * link to the blocking pool, behind cio_driver_*. Open and close, push,
+ * cancel, poll. The op states and the two completion FIFOs are described
+ * in cio_driver_int.h; op flags and emulation live in cio_emu.c.
  *
- * Where an op is (op->link.state, with op->link.owner = the driver):
- *   MODULE  the backend holds it; it is on the circular "active" list
- *           through link.next/prev, so close can cancel it;
- *   POOL    the pool holds it (and link.next/prev, see cio_pool.h);
- *   READY   completed, on the FIFO ready list through link.next, until
- *           cio_driver_poll hands it back.
- * Delivery clears owner and state, so the op may be pushed again.
- *
- * The push/complete/poll path takes no lock, makes no syscall and never
- * allocates: the pool is looked at through one relaxed atomic load.
+ * The push/complete/poll path of an op without op flags takes no lock,
+ * makes no syscall and never allocates: the pool is looked at through
+ * one relaxed atomic load, and op flags cost one test of a byte.
  */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -20,60 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cio_driver_int.h"
 #include "cio_facade.h"
-#include "cio_internal.h"
-#include "cio_pool.h"
 
-enum {
-    CIO__ST_IDLE = 0,
-    CIO__ST_MODULE = 1,
-    CIO__ST_POOL = 2,
-    CIO__ST_READY = 3
-};
-
-/* How the facade carries out an opcode (cached at open). */
-enum {
-    CIO__ROUTE_POOL = 0,   /* Blocking implementation on the pool. */
-    CIO__ROUTE_MODULE = 1, /* The backend's submit. */
-    CIO__ROUTE_FACADE = 2  /* Done here (ASYNC_CANCEL). */
-};
-
-/* A copied [module.<name>] value (see cio__driver_config_get). */
-typedef struct cio__memo {
-    struct cio__memo *next;
-    char *key;
-    char *value; /* NULL: the key is unset. */
-} cio__memo;
-
-struct cio_driver {
-    /* Hot: touched on every push and poll. */
-    int (*submit)(void *state, cio_op *op); /* ops->submit, one load less. */
-    int (*wait)(void *state, int64_t timeout_ns); /* ops->wait. */
-    void *state;
-    unsigned inflight;
-    unsigned nready;
-    cio_op *ready_head;
-    cio_op *ready_tail;
-    uint8_t route[CIO_OP__COUNT];
-    cio__pool_sink sink;
-    /* Sentinel of the circular list of ops the module holds. */
-    cio_op active;
-    /* Cold. */
-    const cio_backend_ops *ops;
-    cio_host host;
-    cio__module *mod;
-    cio__memo *memo;
-};
-
-/* An optional member of the backend vtable, if the module has it. */
-#define CIO__HAS_OP(ops_, m_)                                                  \
-    ((ops_)->size >= offsetof(cio_backend_ops, m_) + sizeof((ops_)->m_) &&     \
-     (ops_)->m_ != NULL)
+/* Records are allocated this many at a time and never given back. */
+#define CIO__REC_BLOCK 64
 
 /* ---- lists ---- */
 
-static void
+void
 cio__active_add(cio_driver *drv, cio_op *op)
 {
     cio_op *tail = drv->active.link.prev;
@@ -83,7 +35,7 @@ cio__active_add(cio_driver *drv, cio_op *op)
     drv->active.link.prev = op;
 }
 
-static void
+void
 cio__active_del(cio_op *op)
 {
     op->link.prev->link.next = op->link.next;
@@ -92,10 +44,16 @@ cio__active_del(cio_op *op)
     op->link.prev = NULL;
 }
 
-/* @op is complete with its result set: queue it for delivery. */
-static void
+void
 cio__ready_put(cio_driver *drv, cio_op *op)
 {
+    /* A shadow's completion is the emulation's to act on, never polled. */
+    if (op->link.state & CIO__ST_SHADOW) {
+        cio__emu_done(drv, (cio__shadow *)op);
+        return;
+    }
+    if (op->link.reserved != 0)
+        cio__op_settle(drv, op);
     op->link.state = CIO__ST_READY;
     op->link.next = NULL;
     if (drv->ready_tail != NULL)
@@ -110,7 +68,63 @@ static void
 cio__ready_fail(cio_driver *drv, cio_op *op, int32_t result)
 {
     op->result = result;
+    op->cflags = 0;
     cio__ready_put(drv, op);
+}
+
+/* A record from the free list, allocating a block when it is empty. */
+static cio__rec *
+cio__rec_get(cio_driver *drv)
+{
+    cio__rec *r = drv->rec_free;
+    if (r == NULL) {
+        /* Slot 0 of a block only chains the blocks for the final free. */
+        cio__rec *blk = malloc(CIO__REC_BLOCK * sizeof(*blk));
+        if (blk == NULL)
+            return NULL;
+        blk[0].next = drv->rec_blocks;
+        drv->rec_blocks = blk;
+        for (unsigned i = 1; i < CIO__REC_BLOCK; i++) {
+            blk[i].next = drv->rec_free;
+            drv->rec_free = &blk[i];
+        }
+        r = drv->rec_free;
+    }
+    drv->rec_free = r->next;
+    return r;
+}
+
+void
+cio__rec_put(cio_driver *drv, cio_op *op, int32_t result, uint32_t cflags)
+{
+    cio__rec *r = cio__rec_get(drv);
+    if ((cflags & CIO_CF_BUFFER) && (op->link.reserved & CIO__OPX_POOL))
+        cio__bufpool_deliver(op->a.bsel.pool,
+                             (unsigned)(cflags >> CIO_CF_BUFFER_SHIFT));
+    if (r == NULL) {
+        /*
+         * Out of memory with nowhere to report it: the result is lost.
+         * A descriptor in it would leak, so close that at least.
+         */
+        cio__log(CIO_LOG_ERROR,
+                 "%s: out of memory: a %s completion "
+                 "(result %d) is lost",
+                 drv->host.module_name, cio_opcode_name(op->opcode),
+                 (int)result);
+        if (op->opcode == CIO_OP_ACCEPT && result >= 0)
+            close((int)result);
+        return;
+    }
+    r->next = NULL;
+    r->op = op;
+    r->result = result;
+    r->cflags = cflags | CIO_CF_MORE;
+    if (drv->rec_tail != NULL)
+        drv->rec_tail->next = r;
+    else
+        drv->rec_head = r;
+    drv->rec_tail = r;
+    drv->nrec++;
 }
 
 /* Move what the pool finished for us to the ready list. */
@@ -133,6 +147,7 @@ cio__release_op(cio_driver *drv, cio_op *op)
     op->link.next = NULL;
     op->link.owner = NULL;
     op->link.state = CIO__ST_IDLE;
+    op->link.reserved = 0;
     drv->inflight--;
 }
 
@@ -143,14 +158,40 @@ cio__driver_complete(cio_driver *drv, cio_op *op, int32_t result,
                      uint32_t cflags)
 {
     if (op == NULL || op->link.owner != drv ||
-        op->link.state != CIO__ST_MODULE) {
+        (op->link.state & CIO__ST_MASK) != CIO__ST_MODULE) {
         /* A module bug; ignoring it keeps the lists intact. */
         cio__log(CIO_LOG_ERROR,
                  "%s: complete() on an op the backend does not hold",
                  drv->host.module_name);
         return;
     }
+    if (cflags & CIO_CF_MORE) {
+        /*
+         * Not the last completion: the op stays the backend's. Only a
+         * 1.2 module means this; before, the bit meant nothing, and
+         * shadows are single-shot by construction.
+         */
+        if (drv->more_ok && !(op->link.state & CIO__ST_SHADOW)) {
+            /*
+             * Zero-copy refused on this socket (AF_UNIX: EOPNOTSUPP,
+             * which is ENOTSUP on Linux): keep quiet until the kernel's
+             * notification, then send plainly.
+             */
+            if (op->opcode == CIO_OP_SEND_ZC && result == CIO_ENOTSUP) {
+                op->link.reserved |= CIO__OPX_ZC_RETRY;
+                return;
+            }
+            cio__rec_put(drv, op, result, cflags);
+            return;
+        }
+        cflags &= ~CIO_CF_MORE;
+    }
     cio__active_del(op);
+    if (op->link.reserved & CIO__OPX_ZC_RETRY) {
+        op->link.reserved &= ~CIO__OPX_ZC_RETRY;
+        cio__emu_zc_resend(drv, op);
+        return;
+    }
     op->result = result;
     op->cflags = cflags;
     cio__ready_put(drv, op);
@@ -159,14 +200,17 @@ cio__driver_complete(cio_driver *drv, cio_op *op, int32_t result,
 int
 cio__driver_pool_submit(cio_driver *drv, cio_op *op)
 {
+    uint32_t shadow;
     int r;
-    if (op->link.owner != drv || op->link.state != CIO__ST_MODULE)
+    if (op->link.owner != drv ||
+        (op->link.state & CIO__ST_MASK) != CIO__ST_MODULE)
         return CIO_EINVAL;
+    shadow = op->link.state & CIO__ST_SHADOW;
     cio__active_del(op);
-    op->link.state = CIO__ST_POOL;
+    op->link.state = CIO__ST_POOL | shadow;
     r = cio__pool_submit(&drv->sink, op);
     if (r < 0) {
-        op->link.state = CIO__ST_MODULE;
+        op->link.state = CIO__ST_MODULE | shadow;
         cio__active_add(drv, op);
     }
     return r;
@@ -221,9 +265,60 @@ cio__driver_free(cio_driver *drv)
         free(m->value);
         free(m);
     }
+    while (drv->rec_blocks != NULL) {
+        cio__rec *blk = drv->rec_blocks;
+        drv->rec_blocks = blk[0].next;
+        free(blk);
+    }
+    cio__emu_free_all(drv);
     if (drv->mod != NULL)
         cio__loader_release(drv->mod);
     free(drv);
+}
+
+/*
+ * Ask the backend once per opcode now, so push is a table lookup.
+ * ASYNC_CANCEL is always the facade's: it must find ops wherever they
+ * are, in the backend or in the pool. The 1.2 opcodes a backend lacks
+ * are emulated with their 1.0 counterparts rather than pooled, so that
+ * SEND_ZC on a readiness backend is a readiness send.
+ */
+static void
+cio__driver_routes(cio_driver *drv)
+{
+    unsigned i;
+    int has_flags = CIO__HAS_OP(drv->ops, op_flags);
+
+    for (i = 0; i < CIO_OP__COUNT; i++) {
+        int native = drv->ops->supports(drv->state, i) != 0;
+        drv->route[i] = native ? CIO__ROUTE_MODULE : CIO__ROUTE_POOL;
+        drv->native_flags[i] =
+            native && has_flags
+                ? (uint8_t)(drv->ops->op_flags(drv->state, i) & CIO_OPF__ALL)
+                : 0;
+    }
+    drv->route[CIO_OP_ASYNC_CANCEL] = CIO__ROUTE_FACADE;
+    /* Fixed buffers need the registration calls as well as the opcodes. */
+    if (!CIO__HAS_OP(drv->ops, buffers_register) ||
+        !CIO__HAS_OP(drv->ops, buffers_unregister)) {
+        drv->route[CIO_OP_READ_FIXED] = CIO__ROUTE_POOL;
+        drv->route[CIO_OP_WRITE_FIXED] = CIO__ROUTE_POOL;
+    }
+    if (drv->route[CIO_OP_READ_FIXED] != CIO__ROUTE_MODULE)
+        drv->route[CIO_OP_READ_FIXED] = CIO__ROUTE_EMU;
+    if (drv->route[CIO_OP_WRITE_FIXED] != CIO__ROUTE_MODULE)
+        drv->route[CIO_OP_WRITE_FIXED] = CIO__ROUTE_EMU;
+    if (drv->route[CIO_OP_SEND_ZC] != CIO__ROUTE_MODULE)
+        drv->route[CIO_OP_SEND_ZC] = CIO__ROUTE_EMU;
+    /* Claims the module cannot back with its vtable are not honoured. */
+    if (!CIO__HAS_OP(drv->ops, bufpool_create))
+        drv->native_flags[CIO_OP_RECV] &=
+            (uint8_t) ~(CIO_OPF_BUFFER_SELECT | CIO_OPF_MULTISHOT);
+    if (!CIO__HAS_OP(drv->ops, files_register) ||
+        !CIO__HAS_OP(drv->ops, files_update) ||
+        !CIO__HAS_OP(drv->ops, files_unregister))
+        for (i = 0; i < CIO_OP__COUNT; i++)
+            drv->native_flags[i] &= (uint8_t)~CIO_OPF_FIXED_FILE;
 }
 
 int
@@ -232,7 +327,6 @@ cio_driver_open(cio_driver **out, const cio_config *cfg)
     cio_config *own = NULL;
     cio_driver *drv;
     const cio_backend_module *desc;
-    unsigned i;
     int r;
 
     cio__clear_detail();
@@ -261,6 +355,7 @@ cio_driver_open(cio_driver **out, const cio_config *cfg)
     drv->ops = desc->ops;
     drv->submit = desc->ops->submit;
     drv->wait = desc->ops->wait;
+    drv->more_ok = desc->abi_major == 1 && desc->abi_minor >= 2;
     drv->active.link.next = &drv->active;
     drv->active.link.prev = &drv->active;
     cio__host_init(&drv->host, drv, cfg, desc->name);
@@ -279,28 +374,41 @@ cio_driver_open(cio_driver **out, const cio_config *cfg)
         cio__driver_free(drv);
         return r;
     }
-
-    /*
-     * Ask the backend once per opcode now, so push is a table lookup.
-     * ASYNC_CANCEL is always the facade's: it must find ops wherever
-     * they are, in the backend or in the pool.
-     */
-    for (i = 0; i < CIO_OP__COUNT; i++)
-        drv->route[i] = drv->ops->supports(drv->state, i) ? CIO__ROUTE_MODULE
-                                                          : CIO__ROUTE_POOL;
-    drv->route[CIO_OP_ASYNC_CANCEL] = CIO__ROUTE_FACADE;
-
+    cio__driver_routes(drv);
     *out = drv;
     return 0;
+}
+
+/*
+ * A completion nobody will see. If it made a descriptor, nobody can
+ * learn it either: close it rather than leak it.
+ */
+static void
+cio__discard_result(const cio_op *op, int32_t result)
+{
+    if (result >= 0 &&
+        (op->opcode == CIO_OP_ACCEPT || op->opcode == CIO_OP_OPENAT ||
+         op->opcode == CIO_OP_SOCKET))
+        close((int)result);
 }
 
 /* Deliver nothing: give every ready op back without telling anyone. */
 static void
 cio__discard_ready(cio_driver *drv)
 {
+    while (drv->rec_head != NULL) {
+        cio__rec *r = drv->rec_head;
+        drv->rec_head = r->next;
+        cio__discard_result(r->op, r->result);
+        r->next = drv->rec_free;
+        drv->rec_free = r;
+    }
+    drv->rec_tail = NULL;
+    drv->nrec = 0;
     while (drv->ready_head != NULL) {
         cio_op *op = drv->ready_head;
         drv->ready_head = op->link.next;
+        cio__discard_result(op, op->result);
         cio__release_op(drv, op);
     }
     drv->ready_tail = NULL;
@@ -320,7 +428,13 @@ cio_driver_close(cio_driver *drv)
      * Cancel what the backend holds. The list moves to a local sentinel
      * first and each op goes back before its cancel, so a cancel that
      * completes ops inline (this one or others) unlinks them safely.
+     * Emulated ops are marked cancelled before any shadow is, so that a
+     * multishot does not re-arm after its shadow's cancel.
      */
+    for (cio_op *op = drv->active.link.next; op != &drv->active;
+         op = op->link.next)
+        if ((op->link.state & CIO__ST_MASK) == CIO__ST_EMU)
+            op->link.reserved |= CIO__OPX_CANCEL;
     if (drv->active.link.next != &drv->active) {
         pending.link.next = drv->active.link.next;
         pending.link.prev = drv->active.link.prev;
@@ -332,7 +446,10 @@ cio_driver_close(cio_driver *drv)
             cio_op *op = pending.link.next;
             cio__active_del(op);
             cio__active_add(drv, op);
-            drv->ops->cancel(drv->state, op);
+            if ((op->link.state & CIO__ST_MASK) == CIO__ST_EMU)
+                cio__emu_cancel(drv, op);
+            else
+                drv->ops->cancel(drv->state, op);
         }
     }
     /* Jobs the pool has not started end now; running ones are awaited. */
@@ -370,8 +487,11 @@ cio_driver_close(cio_driver *drv)
     /*
      * Nothing is in flight, and the pool calls the sink's wake only
      * under its lock, which the last drain took: no thread still sees
-     * this driver.
+     * this driver. Pools and tables go before the backend that may hold
+     * their kernel side.
      */
+    cio__bufpool_close_all(drv);
+    cio__register_close(drv);
     drv->ops->destroy(drv->state);
     cio__driver_free(drv);
 }
@@ -389,8 +509,14 @@ cio_driver_supports(const cio_driver *drv, unsigned opcode)
 {
     if (drv == NULL || opcode >= CIO_OP__COUNT)
         return CIO_EINVAL;
-    return drv->route[opcode] == CIO__ROUTE_POOL ? CIO_SUPPORT_POOLED
-                                                 : CIO_SUPPORT_NATIVE;
+    switch (drv->route[opcode]) {
+    case CIO__ROUTE_POOL:
+        return CIO_SUPPORT_POOLED;
+    case CIO__ROUTE_EMU:
+        return CIO_SUPPORT_EMULATED;
+    default:
+        return CIO_SUPPORT_NATIVE;
+    }
 }
 
 unsigned
@@ -430,15 +556,11 @@ cio_driver_notify(cio_driver *drv)
 /* ---- push / cancel / poll ---- */
 
 int
-cio_driver_cancel(cio_driver *drv, cio_op *op)
+cio__cancel(cio_driver *drv, cio_op *op)
 {
     int r;
 
-    if (drv == NULL || op == NULL)
-        return CIO_EINVAL;
-    if (op->link.owner != drv)
-        return CIO_ENOENT;
-    switch (op->link.state) {
+    switch (op->link.state & CIO__ST_MASK) {
     case CIO__ST_MODULE:
         return drv->ops->cancel(drv->state, op);
     case CIO__ST_POOL:
@@ -448,6 +570,8 @@ cio_driver_cancel(cio_driver *drv, cio_op *op)
             cio__ready_fail(drv, op, CIO_ECANCELED);
         }
         return r;
+    case CIO__ST_EMU:
+        return cio__emu_cancel(drv, op);
     default:
         /* Already complete, waiting to be delivered. */
         return CIO_ENOENT;
@@ -455,40 +579,42 @@ cio_driver_cancel(cio_driver *drv, cio_op *op)
 }
 
 int
-cio_driver_push(cio_driver *drv, cio_op *op)
+cio_driver_cancel(cio_driver *drv, cio_op *op)
 {
+    if (drv == NULL || op == NULL)
+        return CIO_EINVAL;
+    if (op->link.owner != drv || (op->link.state & CIO__ST_SHADOW))
+        return CIO_ENOENT;
+    return cio__cancel(drv, op);
+}
+
+/*
+ * Start @op along @route. A refusal by the backend means it will not
+ * complete the op: complete it here, so there is still exactly one
+ * final completion.
+ */
+static inline void
+cio__route_op(cio_driver *drv, cio_op *op, unsigned route)
+{
+    uint32_t shadow = op->link.state & CIO__ST_SHADOW;
     int r;
 
-    if (drv == NULL || op == NULL || op->opcode >= CIO_OP__COUNT)
-        return CIO_EINVAL;
-    if (op->link.owner != NULL)
-        return CIO_EBUSY;
-    op->link.owner = drv;
-    /* result doubles as scratch for the connect attempt: start clean. */
-    op->result = 0;
-    op->cflags = 0;
-    drv->inflight++;
-
-    switch (drv->route[op->opcode]) {
+    switch (route) {
     case CIO__ROUTE_MODULE:
-        op->link.state = CIO__ST_MODULE;
+        op->link.state = CIO__ST_MODULE | shadow;
         cio__active_add(drv, op);
         r = drv->submit(drv->state, op);
-        /*
-         * A refusal means the backend will not complete the op: do it
-         * here, so the caller still gets exactly one completion.
-         */
-        if (r < 0 && op->link.state == CIO__ST_MODULE) {
+        if (r < 0 && (op->link.state & CIO__ST_MASK) == CIO__ST_MODULE) {
             cio__active_del(op);
             cio__ready_fail(drv, op, r);
         }
-        return 0;
+        return;
     case CIO__ROUTE_POOL:
-        op->link.state = CIO__ST_POOL;
+        op->link.state = CIO__ST_POOL | shadow;
         r = cio__pool_submit(&drv->sink, op);
         if (r < 0)
             cio__ready_fail(drv, op, r);
-        return 0;
+        return;
     default:
         /*
          * ASYNC_CANCEL: cancel the target now and complete with the
@@ -499,8 +625,35 @@ cio_driver_push(cio_driver *drv, cio_op *op)
                 ? cio_driver_cancel(drv, op->a.cancel.target)
                 : CIO_EINVAL;
         cio__ready_fail(drv, op, r);
-        return 0;
+        return;
     }
+}
+
+void
+cio__start(cio_driver *drv, cio_op *op)
+{
+    cio__route_op(drv, op, drv->route[op->opcode]);
+}
+
+int
+cio_driver_push(cio_driver *drv, cio_op *op)
+{
+    if (drv == NULL || op == NULL || op->opcode >= CIO_OP__COUNT)
+        return CIO_EINVAL;
+    if (op->link.owner != NULL)
+        return CIO_EBUSY;
+    op->link.owner = drv;
+    op->link.state = CIO__ST_IDLE;
+    op->link.reserved = 0;
+    /* result doubles as scratch for the connect attempt: start clean. */
+    op->result = 0;
+    op->cflags = 0;
+    drv->inflight++;
+    if (op->opflags != 0 || drv->route[op->opcode] == CIO__ROUTE_EMU)
+        cio__xpush(drv, op);
+    else
+        cio__route_op(drv, op, drv->route[op->opcode]);
+    return 0;
 }
 
 int
@@ -513,17 +666,37 @@ cio_driver_poll_ns(cio_driver *drv, int64_t timeout_ns, cio_entry *entries,
         return CIO_EINVAL;
     if (cio__pool_sink_ready(&drv->sink))
         cio__drain_sink(drv);
+    if (drv->rearm_head != NULL)
+        cio__emu_rearm(drv, (unsigned)max);
     /*
      * Let the backend flush and reap unless enough is already ready;
-     * never block while something is.
+     * never block while something is, or while shadows wait to be
+     * started again.
      */
-    if (drv->nready < (unsigned)max) {
-        int r = drv->wait(drv->state, drv->ready_head != NULL ? 0 : timeout_ns);
+    if (drv->nready + drv->nrec < (unsigned)max) {
+        int idle = drv->ready_head == NULL && drv->rec_head == NULL &&
+                   drv->rearm_head == NULL;
+        int r = drv->wait(drv->state, idle ? timeout_ns : 0);
         if (cio__pool_sink_ready(&drv->sink))
             cio__drain_sink(drv);
-        if (r < 0 && drv->ready_head == NULL)
+        if (r < 0 && drv->ready_head == NULL && drv->rec_head == NULL)
             return r;
     }
+    /* Records first: an op's final completion follows its records. */
+    while (n < max && drv->rec_head != NULL) {
+        cio__rec *r = drv->rec_head;
+        drv->rec_head = r->next;
+        entries[n].op = r->op;
+        entries[n].user_data = r->op->user_data;
+        entries[n].result = r->result;
+        entries[n].flags = r->cflags;
+        r->next = drv->rec_free;
+        drv->rec_free = r;
+        drv->nrec--;
+        n++;
+    }
+    if (drv->rec_head == NULL)
+        drv->rec_tail = NULL;
     while (n < max && drv->ready_head != NULL) {
         cio_op *op = drv->ready_head;
         drv->ready_head = op->link.next;
@@ -532,11 +705,11 @@ cio_driver_poll_ns(cio_driver *drv, int64_t timeout_ns, cio_entry *entries,
         entries[n].result = op->result;
         entries[n].flags = op->cflags;
         cio__release_op(drv, op);
+        drv->nready--;
         n++;
     }
     if (drv->ready_head == NULL)
         drv->ready_tail = NULL;
-    drv->nready -= (unsigned)n;
     return n;
 }
 

@@ -2,7 +2,8 @@
 /*
  * cio_host.c - the host API table handed to every module: memory, logs,
  * failure reasons, module settings, completion delivery, the pool, the
- * op table and a clock. The module calls the core only through it.
+ * op table, a clock and (1.2) the backend's handle of a buffer pool.
+ * The module calls the core only through it.
  */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cio_driver_int.h"
 #include "cio_facade.h"
 #include "cio_internal.h"
 
@@ -131,4 +133,5 @@ const cio_host_api cio__host_api = {
     .pool_submit = cio__host_pool_submit,
     .op_desc = cio__op_desc,
     .now_ns = cio__host_now_ns,
+    .bufpool_handle = cio__bufpool_handle,
 };

@@ -39,6 +39,14 @@ _Static_assert(offsetof(cio_iovec, base) == offsetof(struct iovec, iov_base),
                "cio_iovec.base offset differs from iov_base");
 _Static_assert(offsetof(cio_iovec, len) == offsetof(struct iovec, iov_len),
                "cio_iovec.len offset differs from iov_len");
+/* READ_FIXED/WRITE_FIXED run the READ_AT/WRITE_AT code on their args. */
+_Static_assert(offsetof(cio_op_args, fixed.buf) ==
+                       offsetof(cio_op_args, rw.buf) &&
+                   offsetof(cio_op_args, fixed.len) ==
+                       offsetof(cio_op_args, rw.len) &&
+                   offsetof(cio_op_args, fixed.offset) ==
+                       offsetof(cio_op_args, rw.offset),
+               "cio_op_args.fixed does not overlay rw");
 /* Address lengths are uint32_t in the op and socklen_t in the syscall. */
 _Static_assert(sizeof(socklen_t) == sizeof(uint32_t),
                "socklen_t is not 32 bits");
@@ -703,6 +711,17 @@ static const cio_op_desc cio__op_table[CIO_OP__COUNT] = {
     CIO__DESC(CIO_OP_SYMLINKAT, "symlinkat", CIO_WAIT_NONE, NULL,
               cio__symlinkat),
     CIO__DESC(CIO_OP_LINKAT, "linkat", CIO_WAIT_NONE, NULL, cio__linkat),
+    /*
+     * The 1.2 opcodes, for modules that run any op from this table. The
+     * driver itself emulates them for a backend without them (cio_emu.c):
+     * a checked READ_AT/WRITE_AT, a SEND with two completions.
+     */
+    CIO__DESC(CIO_OP_READ_FIXED, "read_fixed", CIO_WAIT_NONE, NULL,
+              cio__read_at),
+    CIO__DESC(CIO_OP_WRITE_FIXED, "write_fixed", CIO_WAIT_NONE, NULL,
+              cio__write_at),
+    CIO__DESC(CIO_OP_SEND_ZC, "send_zc", CIO_WAIT_WRITE, cio__send_try,
+              cio__send_block),
 };
 
 const cio_op_desc *

@@ -6,7 +6,7 @@
 set -eu
 
 packages="build-essential autoconf automake libtool pkgconf check \
-libinih-dev liburing-dev python3"
+libinih-dev liburing-dev python3 curl valgrind"
 
 missing=
 for p in $packages; do

@@ -2,7 +2,10 @@
 /*
  * compio-info - what compio would do here: the module search path, every
  * module found with its verdict, the backend a driver would get and why,
- * and which opcodes that backend performs itself versus on the pool.
+ * which opcodes that backend performs itself versus on the pool, and for
+ * every usable backend which "beyond compio" features (multishot,
+ * buffer pools, registered files and buffers, SEND_ZC) it does natively
+ * and which the driver emulates.
  *
  *     compio-info [--json] [--config FILE] [--backend NAME]
  *
@@ -25,6 +28,11 @@ static const struct {
     {CIO_CAP_FILE_ASYNC, "file_async"},
     {CIO_CAP_CANCEL_INFLIGHT, "cancel_inflight"},
     {CIO_CAP_NOTIFY, "notify"},
+    {CIO_CAP_MULTISHOT, "multishot"},
+    {CIO_CAP_BUFFER_RING, "buffer_ring"},
+    {CIO_CAP_FIXED_FILES, "fixed_files"},
+    {CIO_CAP_FIXED_BUFFERS, "fixed_buffers"},
+    {CIO_CAP_SEND_ZC, "send_zc"},
 };
 
 #define NCAPS (sizeof(cap_names) / sizeof(cap_names[0]))
@@ -110,13 +118,42 @@ open_support(const cio_config *cfg, int *support)
 static const char *
 support_name(int s)
 {
-    return s == CIO_SUPPORT_NATIVE   ? "native"
-           : s == CIO_SUPPORT_POOLED ? "pooled"
-                                     : "unknown";
+    return s == CIO_SUPPORT_NATIVE     ? "native"
+           : s == CIO_SUPPORT_POOLED   ? "pooled"
+           : s == CIO_SUPPORT_EMULATED ? "emulated"
+                                       : "unknown";
+}
+
+/* Per module: its features, if a driver of it opened here. */
+typedef struct module_features {
+    int have;
+    int support[CIO_FEATURE__COUNT];
+} module_features;
+
+/*
+ * Open a driver of the module at @path (fallback off) and ask it about
+ * every feature. @cfg's backend settings are changed: call last.
+ */
+static void
+probe_features(cio_config *cfg, const char *path, module_features *mf)
+{
+    cio_driver *drv = NULL;
+    unsigned f;
+
+    mf->have = 0;
+    if (cio_config_set(cfg, "runtime", "backend", path) < 0 ||
+        cio_config_set(cfg, "runtime", "fallback", "no") < 0 ||
+        cio_driver_open(&drv, cfg) < 0)
+        return;
+    for (f = 0; f < CIO_FEATURE__COUNT; f++)
+        mf->support[f] = cio_driver_feature(drv, f);
+    mf->have = 1;
+    cio_driver_close(drv);
 }
 
 static void
-print_text(const cio_backend_list *list, const int *support, int have_ops)
+print_text(const cio_backend_list *list, const int *support, int have_ops,
+           const module_features *mf)
 {
     const char *p;
     size_t i, k;
@@ -148,6 +185,17 @@ print_text(const cio_backend_list *list, const int *support, int have_ops)
             printf("      %s\n", it->description);
         printf("      %s%s%s\n", it->status == 0 ? "" : cio_errname(it->status),
                it->status == 0 ? "" : ": ", it->reason);
+        if (mf[i].have) {
+            printf("      beyond compio:");
+            for (k = 0; k < CIO_FEATURE__COUNT; k++)
+                printf("%s%s %s",
+                       k == 0  ? " "
+                       : k % 3 ? ", "
+                               : ",\n        ",
+                       cio_feature_name((unsigned)k),
+                       support_name(mf[i].support[k]));
+            printf("\n");
+        }
     }
     printf("\nchosen backend: %s\n",
            list->chosen != NULL ? list->chosen : "(none)");
@@ -170,7 +218,8 @@ print_text(const cio_backend_list *list, const int *support, int have_ops)
 }
 
 static void
-print_json(const cio_backend_list *list, const int *support, int have_ops)
+print_json(const cio_backend_list *list, const int *support, int have_ops,
+           const module_features *mf)
 {
     size_t i, k;
     int first;
@@ -208,6 +257,17 @@ print_json(const cio_backend_list *list, const int *support, int have_ops)
         printf(", \"shadowed\": %s, \"reason\": ",
                it->shadowed ? "true" : "false");
         json_str(it->reason);
+        printf(", \"features\": ");
+        if (!mf[i].have) {
+            printf("null");
+        } else {
+            printf("{");
+            for (k = 0; k < CIO_FEATURE__COUNT; k++)
+                printf("%s\"%s\": \"%s\"", k ? ", " : "",
+                       cio_feature_name((unsigned)k),
+                       support_name(mf[i].support[k]));
+            printf("}");
+        }
         printf("}");
     }
     printf("%s],\n  \"chosen\": ", list->count ? "\n  " : "");
@@ -238,6 +298,7 @@ main(int argc, char **argv)
     const char *config = NULL, *backend = NULL;
     cio_backend_list *list = NULL;
     cio_config *cfg = NULL;
+    module_features *mf;
     int support[CIO_OP__COUNT];
     int json = 0, have_ops = 0, rc, i;
 
@@ -287,13 +348,25 @@ main(int argc, char **argv)
     }
     if (list->chosen != NULL)
         have_ops = open_support(cfg, support) == 0;
+    mf = calloc(list->count ? list->count : 1, sizeof(*mf));
+    if (mf == NULL) {
+        fprintf(stderr, "compio-info: out of memory\n");
+        cio_backend_list_free(list);
+        cio_config_free(cfg);
+        return 1;
+    }
+    /* Last: this changes cfg's backend setting for each module. */
+    for (size_t m = 0; m < list->count; m++)
+        if (list->items[m].status == 0 && !list->items[m].shadowed)
+            probe_features(cfg, list->items[m].path, &mf[m]);
 
     if (json)
-        print_json(list, support, have_ops);
+        print_json(list, support, have_ops, mf);
     else
-        print_text(list, support, have_ops);
+        print_text(list, support, have_ops, mf);
 
     rc = list->chosen != NULL ? 0 : 1;
+    free(mf);
     cio_backend_list_free(list);
     cio_config_free(cfg);
     return rc;

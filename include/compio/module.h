@@ -15,9 +15,15 @@
  *  - No exit(), no abort(), no signal handlers, no errno side channel:
  *    functions return 0, a count, or a negative errno.
  *  - Ops stay owned by the caller. The module may use op->priv (up to
- *    op_priv_size bytes) and must deliver exactly one completion per
- *    submitted op through host->complete(), also after cancel, also at
- *    destroy time (the driver cancels and drains before destroy()).
+ *    op_priv_size bytes) and must deliver exactly one final completion
+ *    per submitted op through host->complete(), also after cancel, also
+ *    at destroy time (the driver cancels and drains before destroy()).
+ *    From 1.2 it may deliver completions with CIO_CF_MORE before the
+ *    final one, for the op flags it claimed through op_flags().
+ *  - From 1.2 an op may carry CIO_OPF_* bits in op->opflags. The core
+ *    hands a module only ops whose bits the module claimed for that
+ *    opcode (op_flags()) and emulates the rest itself, so a module that
+ *    claims none never sees one.
  *  - The module never writes op->result, op->cflags or op->link: results
  *    go through host->complete(), and the core's attempt functions keep
  *    their own scratch state in op->result between retries (CONNECT).
@@ -35,6 +41,19 @@
  *        module is never asked for them natively (its supports() sees
  *        an opcode past its own count), so the core runs them on the
  *        pool.
+ *   1.2  "beyond compio". Appended: opcodes READ_FIXED, WRITE_FIXED,
+ *        SEND_ZC; cio_op.reserved0 became opflags (CIO_OPF_MULTISHOT,
+ *        _FIXED_FILE, _BUFFER_SELECT); completion flags CIO_CF_* with
+ *        CIO_CF_MORE meaning "not the last completion" (honoured only
+ *        from modules of ABI >= 1.2: for older ones the core clears it);
+ *        backend ops op_flags, bufpool_create/_recycle/_destroy,
+ *        files_register/_update/_unregister, buffers_register/
+ *        _unregister; host API member bufpool_handle; capability bits
+ *        CIO_CAP_MULTISHOT, CIO_CAP_BUFFER_RING, CIO_CAP_FIXED_FILES,
+ *        CIO_CAP_FIXED_BUFFERS, CIO_CAP_SEND_ZC. A 1.0 or 1.1 module has
+ *        none of these members, claims no op flag and no new opcode:
+ *        the core emulates all of it on top of the module's ordinary
+ *        ops (see README.md "Beyond compio").
  */
 #ifndef COMPIO_MODULE_H
 #define COMPIO_MODULE_H
@@ -56,7 +75,7 @@ extern "C" {
 /** Bumped on an incompatible change; the loader requires equality. */
 #define CIO_MODULE_ABI_MAJOR 1
 /** Bumped on an append; the loader requires module minor <= host minor. */
-#define CIO_MODULE_ABI_MINOR 1
+#define CIO_MODULE_ABI_MINOR 2
 
 /** True when building against a module ABI of at least major.minor. */
 #define CIO_MODULE_ABI_AT_LEAST(major, minor)                                 \
@@ -74,6 +93,16 @@ extern "C" {
 #define CIO_CAP_CANCEL_INFLIGHT (1u << 3)
 /** notify() is safe from any thread (required of every module). */
 #define CIO_CAP_NOTIFY (1u << 4)
+/** Multishot ACCEPT/RECV in the backend (1.2; uring on Linux >= 6.0). */
+#define CIO_CAP_MULTISHOT (1u << 5)
+/** Provided-buffer pools in the backend (1.2; uring buffer rings). */
+#define CIO_CAP_BUFFER_RING (1u << 6)
+/** Registered files in the backend (1.2). */
+#define CIO_CAP_FIXED_FILES (1u << 7)
+/** Registered buffers, READ_FIXED/WRITE_FIXED in the backend (1.2). */
+#define CIO_CAP_FIXED_BUFFERS (1u << 8)
+/** Zero-copy send in the backend (1.2). */
+#define CIO_CAP_SEND_ZC (1u << 9)
 
 /** Log levels for host->log. */
 enum cio_log_level {
@@ -163,8 +192,12 @@ typedef struct cio_host_api {
 
     /**
      * Deliver the completion of @op: @result (bytes or -errno) and
-     * backend @cflags. Call exactly once per submitted op, from the
-     * thread that runs wait() (also from within submit/cancel/wait).
+     * CIO_CF_* @cflags. Call exactly once per submitted op without
+     * CIO_CF_MORE (the final completion), from the thread that runs
+     * wait() (also from within submit/cancel/wait). From 1.2, for an op
+     * whose op flags the module claimed (multishot) or SEND_ZC, call it
+     * with CIO_CF_MORE any number of times before: the op stays the
+     * module's until the final one.
      */
     void (*complete)(cio_host *host, cio_op *op, int32_t result,
                      uint32_t cflags);
@@ -180,6 +213,16 @@ typedef struct cio_host_api {
     const cio_op_desc *(*op_desc)(unsigned opcode);
     /** Monotonic clock in nanoseconds. */
     uint64_t (*now_ns)(void);
+
+    /* ---- 1.2 ---- */
+
+    /**
+     * The handle the module's bufpool_create() returned for @pool (the
+     * pool a BUFFER_SELECT op names in op->a.bsel.pool), or NULL when
+     * the pool is not the module's (a userspace pool; the core never
+     * hands the module such an op).
+     */
+    void *(*bufpool_handle)(const cio_bufpool *pool);
 } cio_host_api;
 
 /**
@@ -251,6 +294,48 @@ typedef struct cio_backend_ops {
      * objects that do not survive it. 0 or -errno.
      */
     int (*fork_child)(void *state);
+
+    /* ---- 1.2: all optional; NULL makes the core emulate ---- */
+
+    /**
+     * The CIO_OPF_* bits the module carries out itself for @opcode (an
+     * opcode supports() accepted). The core asks once per opcode after
+     * create(). Claiming CIO_OPF_MULTISHOT commits the module to
+     * completing with CIO_CF_MORE until a final completion;
+     * CIO_OPF_BUFFER_SELECT needs bufpool_create; CIO_OPF_FIXED_FILE
+     * needs files_register.
+     */
+    uint32_t (*op_flags)(void *state, unsigned opcode);
+    /**
+     * Make a provided-buffer pool of @count buffers of @size bytes at
+     * @base (buffer i at @base + i * @size, all free) that BUFFER_SELECT
+     * ops naming @pool pick from. On success *@handle is what
+     * host->bufpool_handle(pool) returns. 0 or -errno; on failure the
+     * core keeps the pool in userspace and emulates.
+     */
+    int (*bufpool_create)(void *state, const cio_bufpool *pool, void *base,
+                          uint32_t count, uint32_t size, void **handle);
+    /** Make buffer @bid of pool @handle available again. */
+    void (*bufpool_recycle)(void *state, void *handle, uint16_t bid);
+    /** Forget pool @handle; no op that picks from it is in flight. */
+    void (*bufpool_destroy)(void *state, void *handle);
+    /**
+     * Register @n descriptors (-1: empty slot) as the fixed-file table.
+     * 0 or -errno; CIO_ENOMEM and CIO_ENOTSUP make the core emulate.
+     */
+    int (*files_register)(void *state, const cio_fd *fds, unsigned n);
+    /** Replace slots @off.. with @fds; the count updated or -errno. */
+    int (*files_update)(void *state, unsigned off, const cio_fd *fds,
+                        unsigned n);
+    /** Drop the fixed-file table. 0 or -errno. */
+    int (*files_unregister)(void *state);
+    /**
+     * Register @n buffers for READ_FIXED/WRITE_FIXED. 0 or -errno;
+     * CIO_ENOMEM and CIO_ENOTSUP make the core emulate.
+     */
+    int (*buffers_register)(void *state, const cio_iovec *iov, unsigned n);
+    /** Drop the registered buffers. 0 or -errno. */
+    int (*buffers_unregister)(void *state);
 } cio_backend_ops;
 
 /**

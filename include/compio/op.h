@@ -10,8 +10,12 @@
  *
  * Lifetime rule (the one rule of a completion API): after cio_driver_push
  * succeeds, the op and every buffer it points to belong to the driver
- * until its completion has been delivered by cio_driver_poll, also after
- * cio_driver_cancel, also when the driver is closed.
+ * until its final completion has been delivered by cio_driver_poll, also
+ * after cio_driver_cancel, also when the driver is closed. Most ops have
+ * exactly one completion. A multishot op (CIO_OPF_MULTISHOT) and
+ * CIO_OP_SEND_ZC may have several: every completion but the last carries
+ * CIO_CF_MORE (below), and the op stays the driver's until the
+ * completion without it.
  *
  * Self-contained: only standard C headers. Socket and stat structures
  * are passed as pointers to incomplete types, so this header does not
@@ -32,6 +36,13 @@ extern "C" {
 
 struct sockaddr;
 struct msghdr;
+
+/**
+ * A pool of equal-sized buffers that RECV picks from when the data
+ * arrives (CIO_OPF_BUFFER_SELECT). Made by cio_bufpool_new() in
+ * compio/driver.h; opaque.
+ */
+typedef struct cio_bufpool cio_bufpool;
 
 /**
  * The opcodes. Values are part of the module ABI: append only.
@@ -70,6 +81,9 @@ typedef enum cio_opcode {
     CIO_OP_BLOCKING,     /**< Runs a user function on the thread pool. */
     CIO_OP_SYMLINKAT,    /**< symlinkat(2) (module ABI 1.1). */
     CIO_OP_LINKAT,       /**< linkat(2) (module ABI 1.1). */
+    CIO_OP_READ_FIXED,   /**< pread(2) into a registered buffer (1.2). */
+    CIO_OP_WRITE_FIXED,  /**< pwrite(2) from a registered buffer (1.2). */
+    CIO_OP_SEND_ZC,      /**< Zero-copy send, two completions (1.2). */
     CIO_OP__COUNT        /**< Number of opcodes; not an opcode. */
 } cio_opcode;
 
@@ -79,6 +93,55 @@ typedef enum cio_opcode {
 #define CIO_POLL_OUT 0x004u
 #define CIO_POLL_ERR 0x008u
 #define CIO_POLL_HUP 0x010u
+
+/*
+ * Op flags (cio_op.opflags, module ABI 1.2): how compio carries out an
+ * op, as opposed to cio_op.flags, which go to the syscall. Every backend
+ * honours them; the ones it cannot do itself are emulated by the driver
+ * (cio_driver_feature() says which), so the caller's code is the same
+ * on every backend.
+ */
+/**
+ * Keep the op armed: ACCEPT completes once per connection, RECV once per
+ * arrival of data (RECV also needs CIO_OPF_BUFFER_SELECT). Every
+ * completion but the last carries CIO_CF_MORE. The op ends with a
+ * completion without CIO_CF_MORE: an error (CIO_ECANCELED after
+ * cio_driver_cancel, CIO_ENOBUFS when the pool ran dry), or 0 for RECV
+ * at end of stream.
+ */
+#define CIO_OPF_MULTISHOT 0x01u
+/**
+ * cio_op.fd is an index into the driver's registered-file table
+ * (cio_driver_register_files), not a descriptor. CIO_EBADF for an index
+ * out of range or an empty slot.
+ */
+#define CIO_OPF_FIXED_FILE 0x02u
+/**
+ * RECV only: no caller buffer; the driver picks a free buffer of the
+ * pool in a.bsel when data arrives. The completion carries CIO_CF_BUFFER
+ * and the buffer id (cio_entry_bid()); the caller owns that buffer until
+ * cio_bufpool_release(). CIO_ENOBUFS when the pool has no free buffer
+ * (io_uring may say so as soon as the op starts, the emulation when data
+ * arrives); the data stays in the socket.
+ */
+#define CIO_OPF_BUFFER_SELECT 0x04u
+/** Every op flag this header defines. */
+#define CIO_OPF__ALL 0x07u
+
+/*
+ * Completion flags (cio_entry.flags, cio_op.cflags). The values are
+ * io_uring's IORING_CQE_F_*, so that backend passes them through.
+ */
+/** The completion names a pool buffer: its id is in the upper 16 bits. */
+#define CIO_CF_BUFFER 0x0001u
+/** More completions follow for this op; the driver still owns it. */
+#define CIO_CF_MORE 0x0002u
+/** RECV: the socket had more data when this completion was made. */
+#define CIO_CF_SOCK_NONEMPTY 0x0004u
+/** SEND_ZC's second completion: the send buffer may be reused. */
+#define CIO_CF_NOTIF 0x0008u
+/** Shift of the buffer id in the flags (with CIO_CF_BUFFER). */
+#define CIO_CF_BUFFER_SHIFT 16
 
 /** Directory fd meaning "relative to the working directory". */
 #define CIO_AT_FDCWD (-100)
@@ -97,12 +160,28 @@ typedef int64_t (*cio_blocking_fn)(void *arg);
  * The arguments of an op; which member is used depends on the opcode.
  */
 typedef union cio_op_args {
-    /** READ, WRITE, READ_AT, WRITE_AT, RECV, SEND. */
+    /** READ, WRITE, READ_AT, WRITE_AT, RECV, SEND, SEND_ZC. */
     struct {
         void *buf;       /**< Buffer to fill or drain. */
         uint32_t len;    /**< Its length (ops move at most 2^31-1). */
         uint64_t offset; /**< File offset (the _AT forms only). */
     } rw;
+    /**
+     * READ_FIXED, WRITE_FIXED: as rw (same offsets), plus the index of
+     * the registered buffer (cio_driver_register_buffers) that contains
+     * [buf, buf + len).
+     */
+    struct {
+        void *buf;       /**< Inside registered buffer @index. */
+        uint32_t len;    /**< Bytes to move. */
+        uint32_t index;  /**< Registered-buffer index. */
+        uint64_t offset; /**< File offset. */
+    } fixed;
+    /** RECV with CIO_OPF_BUFFER_SELECT (instead of rw). */
+    struct {
+        cio_bufpool *pool; /**< Where the buffer comes from. */
+        uint32_t reserved; /**< Keep zero. */
+    } bsel;
     /** READV, WRITEV, READV_AT, WRITEV_AT. */
     struct {
         const cio_iovec *iov; /**< The buffers. */
@@ -176,7 +255,7 @@ typedef struct cio_op_link {
     struct cio_op *prev;  /**< In-flight list. */
     void *owner;          /**< The driver that holds the op. */
     uint32_t state;       /**< Where the op is (internal). */
-    uint32_t reserved;    /**< Keep zero. */
+    uint32_t reserved;    /**< Internal (op-flag bookkeeping, 1.2). */
 } cio_op_link;
 
 /**
@@ -186,17 +265,23 @@ typedef struct cio_op_link {
  */
 typedef struct cio_op {
     uint8_t opcode;     /**< in: a cio_opcode. */
-    uint8_t reserved0;  /**< Keep zero. */
+    uint8_t opflags;    /**< in: CIO_OPF_* bits (module ABI 1.2; was
+                             reserved0, zero before). */
     uint16_t reserved1; /**< Keep zero. */
     uint32_t flags;     /**< in: the syscall's flags (open flags, MSG_*,
                              shutdown how, CIO_POLL_* mask, ...). */
     cio_fd fd;          /**< in: the descriptor (or directory fd). */
     uint64_t user_data; /**< in: returned untouched in the completion. */
-    int32_t result;     /**< out: bytes, a new fd, or a negative errno. */
-    uint32_t cflags;    /**< out: completion flags from the backend. */
+    int32_t result;     /**< out: bytes, a new fd, or a negative errno
+                             (of the final completion). */
+    uint32_t cflags;    /**< out: CIO_CF_* of the final completion. */
     cio_op_args a;      /**< in: opcode-specific arguments. */
     cio_op_link link;   /**< Driver-private. */
-    /** Backend-private reserve, pointer-aligned. */
+    /**
+     * Backend-private reserve, pointer-aligned. While the driver
+     * emulates an op for a backend (op flags it lacks) the backend never
+     * sees the op and the driver uses this space instead.
+     */
     union {
         uint64_t u64[CIO_OP_PRIV_MAX / 8];
         void *ptr[CIO_OP_PRIV_MAX / sizeof(void *)];
@@ -505,6 +590,92 @@ cio_op_blocking(cio_op *op, cio_blocking_fn fn, void *arg)
     cio_op_init(op, CIO_OP_BLOCKING, CIO_INVALID_FD);
     op->a.blocking.fn = fn;
     op->a.blocking.arg = arg;
+}
+
+/**
+ * READ_FIXED: read up to @len bytes at @off into @buf, which lies inside
+ * registered buffer @index (cio_driver_register_buffers). CIO_EFAULT
+ * when it does not, or when no such buffer is registered.
+ */
+static inline void
+cio_op_read_fixed(cio_op *op, cio_fd fd, void *buf, uint32_t len, uint64_t off,
+                  uint32_t index)
+{
+    cio_op_init(op, CIO_OP_READ_FIXED, fd);
+    op->a.fixed.buf = buf;
+    op->a.fixed.len = len;
+    op->a.fixed.offset = off;
+    op->a.fixed.index = index;
+}
+
+/** WRITE_FIXED: the write counterpart of cio_op_read_fixed(). */
+static inline void
+cio_op_write_fixed(cio_op *op, cio_fd fd, const void *buf, uint32_t len,
+                   uint64_t off, uint32_t index)
+{
+    cio_op_init(op, CIO_OP_WRITE_FIXED, fd);
+    op->a.fixed.buf = (void *)buf;
+    op->a.fixed.len = len;
+    op->a.fixed.offset = off;
+    op->a.fixed.index = index;
+}
+
+/**
+ * SEND_ZC: send(2) without copying @buf where the backend can (MSG_*
+ * @flags; MSG_NOSIGNAL is always added). Two completions: the first
+ * carries the byte count (or -errno) and CIO_CF_MORE; the second carries
+ * CIO_CF_NOTIF, result 0, and means @buf may be reused. Until then the
+ * kernel may still read @buf. Where zero-copy is not available the same
+ * two completions come from a plain send, as they do when the kernel
+ * refuses zero-copy for the socket (AF_UNIX): the driver then sends
+ * again without it, so SEND_ZC works on every stream socket.
+ */
+static inline void
+cio_op_send_zc(cio_op *op, cio_fd fd, const void *buf, uint32_t len,
+               uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_SEND_ZC, fd);
+    op->flags = flags;
+    op->a.rw.buf = (void *)buf;
+    op->a.rw.len = len;
+}
+
+/**
+ * Multishot ACCEPT: one completion (with CIO_CF_MORE) per accepted
+ * connection, each carrying the new fd, until cancelled or an error.
+ * No peer address is returned (use getpeername(2)).
+ */
+static inline void
+cio_op_accept_multishot(cio_op *op, cio_fd fd, uint32_t flags)
+{
+    cio_op_accept(op, fd, NULL, NULL, flags);
+    op->opflags = CIO_OPF_MULTISHOT;
+}
+
+/**
+ * RECV into a buffer of @pool, picked when data arrives; at most one
+ * buffer's size is read. See CIO_OPF_BUFFER_SELECT.
+ */
+static inline void
+cio_op_recv_pool(cio_op *op, cio_fd fd, cio_bufpool *pool, uint32_t flags)
+{
+    cio_op_init(op, CIO_OP_RECV, fd);
+    op->flags = flags;
+    op->opflags = CIO_OPF_BUFFER_SELECT;
+    op->a.bsel.pool = pool;
+}
+
+/**
+ * Multishot RECV from @pool: one completion per arrival of data, each
+ * with its own buffer, until end of stream (result 0), an error,
+ * CIO_ENOBUFS (the pool ran dry: release buffers, push the op again)
+ * or cancel. MSG_WAITALL is not allowed.
+ */
+static inline void
+cio_op_recv_multishot(cio_op *op, cio_fd fd, cio_bufpool *pool, uint32_t flags)
+{
+    cio_op_recv_pool(op, fd, pool, flags);
+    op->opflags |= CIO_OPF_MULTISHOT;
 }
 
 /**

@@ -58,6 +58,12 @@
  * the loop thread may be inside epoll_wait: see the seq_cst handshake in
  * epoll_run. Otherwise it just leaves a "pending" flag that makes the
  * next wait() return at once.
+ *
+ * The "beyond compio" features of module ABI 1.2 (multishot, buffer
+ * pools, registered files and buffers, SEND_ZC) have no epoll form, so
+ * this module claims none of them (no op_flags, no registration
+ * members): the core emulates them on top of the ops above
+ * (core/cio_emu.c), with the same completions the io_uring module gives.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -26,6 +26,14 @@
  * after each shot), and only when the owner may be asleep in the kernel;
  * see the handshake in uring_wait.
  *
+ * Beyond compio (module ABI 1.2): the kernel does multishot ACCEPT and
+ * RECV (one SQE, many CQEs with IORING_CQE_F_MORE, passed through as
+ * CIO_CF_MORE: the values are the same), buffer selection from
+ * provided-buffer rings (cio_uring_bufring.c), fixed files and
+ * registered buffers (cio_uring_register.c) and SEND_ZC (a result CQE
+ * with F_MORE, then a notification CQE with F_NOTIF). op_flags() says
+ * which CIO_OPF_* bits the kernel handles; the core emulates the rest.
+ *
  * fork_child is not implemented: the ring's mappings are shared with a
  * forked child, so a child must not use (or close) its parent's driver.
  */
@@ -41,6 +49,51 @@
 #include <unistd.h>
 
 #include "cio_uring_int.h"
+
+
+/*
+ * Block until a completion or @tsp passes. Normally one enter that
+ * submits and waits. Under valgrind (see URING_UNDER_VALGRIND): submit,
+ * poll(2) the ring fd, which turns readable when a CQE is posted (the
+ * ring runs without DEFER_TASKRUN there, whose deferred work would not
+ * wake a poller), then reap with a non-blocking GETEVENTS enter.
+ */
+static int
+uring_block(struct io_uring *ring, struct __kernel_timespec *tsp)
+{
+    struct io_uring_cqe *cqe = NULL;
+    struct pollfd pfd;
+    int ms = -1, r;
+
+    if (!URING_UNDER_VALGRIND())
+        return io_uring_submit_and_wait_timeout(ring, &cqe, 1, tsp, NULL);
+    r = io_uring_submit(ring);
+    if (r < 0)
+        return r;
+    if (tsp != NULL) {
+        uint64_t ns = (uint64_t)tsp->tv_sec * 1000000000u +
+                      (uint64_t)tsp->tv_nsec;
+        /* Rounded up: a poll that ends early would spin. */
+        ms = ns / 1000000u >= INT_MAX ? INT_MAX
+                                      : (int)((ns + 999999u) / 1000000u);
+    }
+    pfd.fd = ring->ring_fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    r = poll(&pfd, 1, ms);
+    if (r < 0)
+        return -errno;
+    r = io_uring_submit_and_get_events(ring);
+    return r < 0 ? r : 0;
+}
+
+/* CQE flags go to the core unchanged: they are the CIO_CF_* values. */
+_Static_assert(CIO_CF_BUFFER == IORING_CQE_F_BUFFER &&
+                   CIO_CF_MORE == IORING_CQE_F_MORE &&
+                   CIO_CF_SOCK_NONEMPTY == IORING_CQE_F_SOCK_NONEMPTY &&
+                   CIO_CF_NOTIF == IORING_CQE_F_NOTIF &&
+                   CIO_CF_BUFFER_SHIFT == IORING_CQE_BUFFER_SHIFT,
+               "CIO_CF_* differ from IORING_CQE_F_*");
 
 /* CQEs looked at per io_uring_peek_batch_cqe. */
 #define URING_REAP_BATCH 64u
@@ -107,8 +160,8 @@ uring_reap(uring_state *st)
  * Enable a ring set up with IORING_SETUP_R_DISABLED: the calling thread
  * becomes its single issuer. 0 or -errno.
  */
-static int
-uring_enable(uring_state *st)
+int
+uring__enable(uring_state *st)
 {
     int r;
     if (!(st->flags & IORING_SETUP_R_DISABLED)) {
@@ -184,12 +237,12 @@ uring_submit(void *state, cio_op *op)
     uring_state *st = state;
     struct io_uring_sqe *sqe;
     int r;
-    if (!st->enabled && (r = uring_enable(st)) < 0)
+    if (!st->enabled && (r = uring__enable(st)) < 0)
         return r;
     sqe = uring_get_sqe(st, &r);
     if (sqe == NULL)
         return r;
-    r = uring__prep(sqe, op);
+    r = uring__prep(st, sqe, op);
     if (r < 0) {
         /* The SQE is taken: make it a harmless, ignored NOP. */
         io_uring_prep_nop(sqe);
@@ -213,7 +266,7 @@ uring_cancel(void *state, cio_op *op)
     int r;
     if ((uintptr_t)op <= URING_TAG_MAX)
         return CIO_ENOENT;
-    if (!st->enabled && (r = uring_enable(st)) < 0)
+    if (!st->enabled && (r = uring__enable(st)) < 0)
         return r;
     sqe = uring_get_sqe(st, &r);
     if (sqe == NULL)
@@ -230,7 +283,7 @@ uring_flush(void *state)
 {
     uring_state *st = state;
     int r;
-    if (!st->enabled && (r = uring_enable(st)) < 0)
+    if (!st->enabled && (r = uring__enable(st)) < 0)
         return r;
     return uring_submit_sq(st);
 }
@@ -271,7 +324,7 @@ uring_wait(void *state, int64_t timeout_ns)
     unsigned n = 0;
     int r;
 
-    if (!st->enabled && (r = uring_enable(st)) < 0)
+    if (!st->enabled && (r = uring__enable(st)) < 0)
         return r;
     if (timeout_ns > 0) {
         now = api->now_ns();
@@ -304,7 +357,6 @@ uring_wait(void *state, int64_t timeout_ns)
             }
         }
         if (block) {
-            struct io_uring_cqe *cqe = NULL;
             struct __kernel_timespec ts, *tsp = NULL;
             if (until != UINT64_MAX) {
                 uint64_t left = until > now ? until - now : 0;
@@ -312,8 +364,7 @@ uring_wait(void *state, int64_t timeout_ns)
                 ts.tv_nsec = (long long)(left % 1000000000u);
                 tsp = &ts;
             }
-            r = io_uring_submit_and_wait_timeout(&st->ring, &cqe, 1, tsp,
-                                                 NULL);
+            r = uring_block(&st->ring, tsp);
             atomic_store(&st->sleeping, 0);
         } else if (n != 0 && io_uring_sq_ready(&st->ring) == 0) {
             r = 0; /* Completions in hand, nothing to submit. */
@@ -373,6 +424,7 @@ uring_destroy(void *state)
     /* Exiting the ring cancels the internal notify poll with it. */
     if (st->ring.ring_fd >= 0)
         io_uring_queue_exit(&st->ring);
+    uring__bufring_free_all(st);
     if (st->evfd >= 0)
         close(st->evfd);
     st->api->free(st);
@@ -425,6 +477,13 @@ uring_supports(void *state, unsigned opcode)
 {
     const uring_state *st = state;
     return opcode < CIO_OP__COUNT && st->native[opcode];
+}
+
+static uint32_t
+uring_op_flags(void *state, unsigned opcode)
+{
+    const uring_state *st = state;
+    return opcode < CIO_OP__COUNT ? st->opflags[opcode] : 0;
 }
 
 /* ---- probe ---- */
@@ -538,17 +597,27 @@ static const cio_backend_ops uring_ops = {
     .wait = uring_wait,
     .notify = uring_notify,
     .fork_child = NULL,
+    .op_flags = uring_op_flags,
+    .bufpool_create = uring__bufring_create,
+    .bufpool_recycle = uring__bufring_recycle,
+    .bufpool_destroy = uring__bufring_destroy,
+    .files_register = uring__files_register,
+    .files_update = uring__files_update,
+    .files_unregister = uring__files_unregister,
+    .buffers_register = uring__buffers_register,
+    .buffers_unregister = uring__buffers_unregister,
 };
 
 CIO_BACKEND_MODULE(uring) = {
     CIO_BACKEND_HEADER,
     .op_priv_size = (uint32_t)sizeof(uring_opriv),
     .name = "uring",
-    .version = "1.0.0",
+    .version = "1.2.0",
     .description = "Linux io_uring completion driver; files and sockets "
                    "in the kernel",
-    .caps = CIO_CAP_COMPLETION | CIO_CAP_FILE_ASYNC |
-            CIO_CAP_CANCEL_INFLIGHT | CIO_CAP_NOTIFY,
+    .caps = CIO_CAP_COMPLETION | CIO_CAP_FILE_ASYNC | CIO_CAP_CANCEL_INFLIGHT |
+            CIO_CAP_NOTIFY | CIO_CAP_MULTISHOT | CIO_CAP_BUFFER_RING |
+            CIO_CAP_FIXED_FILES | CIO_CAP_FIXED_BUFFERS | CIO_CAP_SEND_ZC,
     .probe = uring_probe,
     .ops = &uring_ops,
 };

@@ -2,11 +2,12 @@
 /*
  * cio_uring_int.h - state shared by the files of the io_uring module:
  * cio_uring.c (descriptor, probe, create/destroy, submit, cancel, wait,
- * notify), cio_uring_prep.c (opcode -> SQE) and cio_uring_setup.c
- * (the [module.uring] knobs, ring set-up with flag fallback, the per-op
- * probe). Never installed. Cross-file names carry the uring__ prefix and
- * stay hidden: the module is built with -fvisibility=hidden and exports
- * only cio_backend_uring.
+ * notify), cio_uring_prep.c (opcode -> SQE), cio_uring_setup.c (the
+ * [module.uring] knobs, ring set-up with flag fallback, the per-op
+ * probe), cio_uring_bufring.c (provided-buffer rings) and
+ * cio_uring_register.c (registered files and buffers). Never installed.
+ * Cross-file names carry the uring__ prefix and stay hidden: the module
+ * is built with -fvisibility=hidden and exports only cio_backend_uring.
  */
 #ifndef CIO_URING_INT_H
 #define CIO_URING_INT_H
@@ -17,6 +18,25 @@
 #include <liburing.h>
 
 #include <compio/module.h>
+
+/*
+ * valgrind (3.19, Debian 12) does not treat io_uring_enter as a call
+ * that may block: a thread waiting in it keeps valgrind's global lock,
+ * so the pool thread whose completion would wake it never runs and the
+ * process hangs (liburing issue 657). Under valgrind the module waits
+ * in poll(2) instead and leaves DEFER_TASKRUN off by default
+ * (cio_uring.c uring_block, cio_uring_setup.c). Header-only macros, so
+ * no link dependency; modules see no config.h.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define URING_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef URING_UNDER_VALGRIND
+#define URING_UNDER_VALGRIND() 0
+#endif
 
 /*
  * user_data of internal SQEs. Ops are submitted with their own address
@@ -43,7 +63,20 @@ typedef struct uring_knobs {
     unsigned flags;      /* IORING_SETUP_* wanted. */
     /* Opcodes forced to the pool by disable_ops, one bit per cio op. */
     uint64_t disabled;
+    /* CIO_OPF_* bits left to the core by disable_opflags. */
+    uint32_t disabled_opflags;
 } uring_knobs;
+
+/* A provided-buffer ring: one cio_bufpool registered with the kernel. */
+typedef struct uring_bufring {
+    struct io_uring_buf_ring *br; /* Shared with the kernel. */
+    size_t ring_bytes;            /* Its mapping. */
+    unsigned mask;                /* Ring entries - 1 (a power of two). */
+    uint16_t bgid;                /* The buffer group ops name. */
+    unsigned char *base;          /* Buffer i at base + i * size. */
+    uint32_t size;
+    struct uring_bufring *next;   /* The driver's rings. */
+} uring_bufring;
 
 /* One driver. Everything hangs off this: no global mutable state. */
 typedef struct uring_state {
@@ -58,6 +91,8 @@ typedef struct uring_state {
     int notify_multi;  /* Try multishot poll for evfd (Linux 5.13). */
     int woke;          /* The notify poll fired since the last wait(). */
     uint8_t native[CIO_OP__COUNT]; /* supports() answers. */
+    uint8_t opflags[CIO_OP__COUNT]; /* op_flags() answers. */
+    uring_bufring *rings; /* Registered buffer rings. */
     /*
      * notify() protocol, see uring_wait: "pending" says a wake-up was
      * asked for, "sleeping" says the owner may be blocked in the kernel.
@@ -74,6 +109,9 @@ typedef struct uring_opriv {
     struct __kernel_timespec ts;
 } uring_opriv;
 
+/* Enable an R_DISABLED ring from its first user (cio_uring.c). */
+int uring__enable(uring_state *st);
+
 /* Knobs and ring set-up (cio_uring_setup.c). */
 int uring__knobs_read(const cio_host_api *api, cio_host *host,
                       unsigned entries, uring_knobs *k);
@@ -82,7 +120,23 @@ int uring__probe_ops(uring_state *st, const uring_knobs *k);
 unsigned uring__kernel_opcode(unsigned opcode);
 
 /* SQE preparation (cio_uring_prep.c). */
-int uring__prep(struct io_uring_sqe *sqe, cio_op *op);
+int uring__prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op);
 int32_t uring__poll_result(int32_t res);
+
+/* Provided-buffer rings (cio_uring_bufring.c): the backend ops. */
+int uring__bufring_create(void *state, const cio_bufpool *pool, void *base,
+                          uint32_t count, uint32_t size, void **handle);
+void uring__bufring_recycle(void *state, void *handle, uint16_t bid);
+void uring__bufring_destroy(void *state, void *handle);
+/* Unmap what is left at destroy time (the ring exit drops the rest). */
+void uring__bufring_free_all(uring_state *st);
+
+/* Registered files and buffers (cio_uring_register.c): backend ops. */
+int uring__files_register(void *state, const cio_fd *fds, unsigned n);
+int uring__files_update(void *state, unsigned off, const cio_fd *fds,
+                        unsigned n);
+int uring__files_unregister(void *state);
+int uring__buffers_register(void *state, const cio_iovec *iov, unsigned n);
+int uring__buffers_unregister(void *state);
 
 #endif /* CIO_URING_INT_H */

@@ -9,7 +9,13 @@
  * The flags the core's blocking implementations add are added here too,
  * so an op gives the same result whether the kernel or the pool ran it:
  * O_CLOEXEC for OPENAT, SOCK_CLOEXEC for SOCKET and ACCEPT, MSG_NOSIGNAL
- * for SEND and SENDMSG.
+ * for SEND, SEND_ZC and SENDMSG.
+ *
+ * Op flags (only those op_flags() claimed reach us): CIO_OPF_FIXED_FILE
+ * sets IOSQE_FIXED_FILE (fd is then the index), CIO_OPF_MULTISHOT picks
+ * the multishot form of ACCEPT and RECV, CIO_OPF_BUFFER_SELECT sets
+ * IOSQE_BUFFER_SELECT with the pool's buffer group. The liburing
+ * helpers reset sqe->flags, so the SQE flags go on last.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,10 +88,32 @@ uring__poll_result(int32_t res)
  * Fill @sqe for @op. Returns 0, or CIO_EINVAL for an opcode the module
  * does not take (supports() said no, so this means a caller bug).
  */
+/*
+ * RECV with CIO_OPF_BUFFER_SELECT: the kernel picks a buffer of the
+ * pool's ring. A single shot reads at most one buffer; multishot wants
+ * a length of 0 (kernels before 6.10 refuse anything else) and fills
+ * one buffer per CQE.
+ */
+static int
+uring_prep_recv_select(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
+{
+    const uring_bufring *ring = st->api->bufpool_handle(op->a.bsel.pool);
+    if (ring == NULL)
+        return CIO_EINVAL;
+    if (op->opflags & CIO_OPF_MULTISHOT)
+        io_uring_prep_recv_multishot(sqe, op->fd, NULL, 0, (int)op->flags);
+    else
+        io_uring_prep_recv(sqe, op->fd, NULL, ring->size, (int)op->flags);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = ring->bgid;
+    return 0;
+}
+
 int
-uring__prep(struct io_uring_sqe *sqe, cio_op *op)
+uring__prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
 {
     uring_opriv *priv;
+    int r;
 
     switch (op->opcode) {
     case CIO_OP_NOP:
@@ -182,15 +210,26 @@ uring__prep(struct io_uring_sqe *sqe, cio_op *op)
         break;
     case CIO_OP_ACCEPT:
         /* socklen_t is a 32-bit unsigned on Linux, as is *addrlen. */
-        io_uring_prep_accept(sqe, op->fd, op->a.addr.addr,
-                             (socklen_t *)op->a.addr.addrlen,
-                             (int)op->flags | SOCK_CLOEXEC);
+        if (op->opflags & CIO_OPF_MULTISHOT)
+            io_uring_prep_multishot_accept(sqe, op->fd, op->a.addr.addr,
+                                           (socklen_t *)op->a.addr.addrlen,
+                                           (int)op->flags | SOCK_CLOEXEC);
+        else
+            io_uring_prep_accept(sqe, op->fd, op->a.addr.addr,
+                                 (socklen_t *)op->a.addr.addrlen,
+                                 (int)op->flags | SOCK_CLOEXEC);
         break;
     case CIO_OP_CONNECT:
         io_uring_prep_connect(sqe, op->fd, op->a.addr.addr,
                               (socklen_t)op->a.addr.len);
         break;
     case CIO_OP_RECV:
+        if (op->opflags & CIO_OPF_BUFFER_SELECT) {
+            r = uring_prep_recv_select(st, sqe, op);
+            if (r < 0)
+                return r;
+            break;
+        }
         io_uring_prep_recv(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
                            (int)op->flags);
         break;
@@ -229,9 +268,31 @@ uring__prep(struct io_uring_sqe *sqe, cio_op *op)
         priv->ts.tv_nsec = (long long)(op->a.timeout.ns % 1000000000u);
         io_uring_prep_timeout(sqe, &priv->ts, 0, 0);
         break;
+    case CIO_OP_READ_FIXED:
+    case CIO_OP_WRITE_FIXED:
+        /* The SQE has 16 bits for it; a larger index names no buffer. */
+        if (op->a.fixed.index > UINT16_MAX)
+            return CIO_EFAULT;
+        if (op->opcode == CIO_OP_WRITE_FIXED) {
+            io_uring_prep_write_fixed(
+                sqe, op->fd, op->a.fixed.buf, uring_len(op->a.fixed.len),
+                op->a.fixed.offset, (int)op->a.fixed.index);
+            break;
+        }
+        io_uring_prep_read_fixed(sqe, op->fd, op->a.fixed.buf,
+                                 uring_len(op->a.fixed.len), op->a.fixed.offset,
+                                 (int)op->a.fixed.index);
+        break;
+    case CIO_OP_SEND_ZC:
+        io_uring_prep_send_zc(sqe, op->fd, op->a.rw.buf,
+                              uring_len(op->a.rw.len),
+                              (int)op->flags | MSG_NOSIGNAL, 0);
+        break;
     default:
         return CIO_EINVAL;
     }
+    if (op->opflags & CIO_OPF_FIXED_FILE)
+        sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }

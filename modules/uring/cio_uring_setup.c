@@ -18,8 +18,14 @@
  *                        coop_taskrun or defer_taskrun)
  *   disable_ops = a,b    debugging knob: cio opcode names ("ftruncate,
  *                        statx") the module reports unsupported, so the
- *                        core runs them on its pool. For tests of the
- *                        per-op fallback and for bisecting kernel bugs.
+ *                        core runs them on its pool (or, for read_fixed,
+ *                        write_fixed and send_zc, emulates them). For
+ *                        tests of the per-op fallback and for bisecting
+ *                        kernel bugs.
+ *   disable_opflags = a,b  the same for op flags: multishot,
+ *                        buffer_select, fixed_file are left to the
+ *                        core's emulation (tests run the emulation on a
+ *                        completion backend with it).
  *
  * Why single_issuer + defer_taskrun by default. A driver belongs to one
  * thread (compio/driver.h), which is exactly the contract of these two
@@ -169,6 +175,51 @@ uring_knob_ops(const cio_host_api *api, cio_host *host, uint64_t *out)
     return 0;
 }
 
+/* Parse disable_opflags into CIO_OPF_* bits. 0 or CIO_EINVAL. */
+static int
+uring_knob_opflags(const cio_host_api *api, cio_host *host, uint32_t *out)
+{
+    static const struct {
+        const char *name;
+        uint32_t bit;
+    } names[] = {{"multishot", CIO_OPF_MULTISHOT},
+                 {"buffer_select", CIO_OPF_BUFFER_SELECT},
+                 {"fixed_file", CIO_OPF_FIXED_FILE}};
+    const char *v = api->config_get(host, "disable_opflags");
+    const char *p;
+    *out = 0;
+    if (v == NULL)
+        return 0;
+    for (p = v; *p != '\0';) {
+        const char *s, *e;
+        size_t i;
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        s = p;
+        while (*p != '\0' && *p != ',')
+            p++;
+        e = p;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strlen(names[i].name) == (size_t)(e - s) &&
+                strncmp(names[i].name, s, (size_t)(e - s)) == 0)
+                break;
+        if (i == sizeof(names) / sizeof(names[0])) {
+            api->set_reason(host,
+                            "[module.uring] disable_opflags: unknown flag "
+                            "'%.*s' (want multishot, buffer_select, "
+                            "fixed_file)",
+                            (int)(e - s), s);
+            return CIO_EINVAL;
+        }
+        *out |= names[i].bit;
+    }
+    return 0;
+}
+
 int
 uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
                   uring_knobs *k)
@@ -196,7 +247,8 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
             0 ||
         (r = has_tflag = uring_knob_bool(api, host, "taskrun_flag", &tflag)) <
             0 ||
-        (r = uring_knob_ops(api, host, &k->disabled)) < 0)
+        (r = uring_knob_ops(api, host, &k->disabled)) < 0 ||
+        (r = uring_knob_opflags(api, host, &k->disabled_opflags)) < 0)
         return r;
 
     /* The kernel rounds the SQ up to a power of two; compare unrounded. */
@@ -212,9 +264,13 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
                         has_idle ? "sqpoll_idle_ms" : "sqpoll_cpu");
         return CIO_EINVAL;
     }
-    /* defer_taskrun is only ever the default where the kernel allows it. */
+    /*
+     * defer_taskrun is only ever the default where the kernel allows it,
+     * and not under valgrind, where the wait is a poll(2) that deferred
+     * task work would not wake (cio_uring_int.h).
+     */
     if (!has_defer)
-        defer = single && !sqpoll;
+        defer = single && !sqpoll && !URING_UNDER_VALGRIND();
     if (defer && !single) {
         api->set_reason(host, "[module.uring] defer_taskrun = yes needs "
                               "single_issuer = yes");
@@ -409,6 +465,12 @@ uring__kernel_opcode(unsigned opcode)
         return IORING_OP_SPLICE;
     case CIO_OP_TIMEOUT:
         return IORING_OP_TIMEOUT;
+    case CIO_OP_READ_FIXED:
+        return IORING_OP_READ_FIXED;
+    case CIO_OP_WRITE_FIXED:
+        return IORING_OP_WRITE_FIXED;
+    case CIO_OP_SEND_ZC:
+        return IORING_OP_SEND_ZC;
     default:
         /* ASYNC_CANCEL is the facade's, BLOCKING the pool's. */
         return UINT_MAX;
@@ -416,9 +478,64 @@ uring__kernel_opcode(unsigned opcode)
 }
 
 /*
+ * Which op flags the kernel handles for native opcode @i. SQE flags and
+ * ioprio bits cannot be probed, so the kernel release is read from an
+ * opcode that arrived with them: IORING_OP_SOCKET came in 5.19 with
+ * multishot accept and provided-buffer rings, IORING_OP_SEND_ZC in 6.0
+ * with multishot recv. Fixed files are as old as io_uring itself. A
+ * ring a kernel still refuses (bufpool_create) leaves that pool to the
+ * core.
+ */
+static uint8_t
+uring_opflags_of(unsigned i, struct io_uring_probe *p)
+{
+    int v519 = io_uring_opcode_supported(p, IORING_OP_SOCKET);
+    int v60 = io_uring_opcode_supported(p, IORING_OP_SEND_ZC);
+    uint8_t f = 0;
+
+    switch (i) {
+    case CIO_OP_READ:
+    case CIO_OP_WRITE:
+    case CIO_OP_READ_AT:
+    case CIO_OP_WRITE_AT:
+    case CIO_OP_READV:
+    case CIO_OP_WRITEV:
+    case CIO_OP_READV_AT:
+    case CIO_OP_WRITEV_AT:
+    case CIO_OP_FSYNC:
+    case CIO_OP_FDATASYNC:
+    case CIO_OP_CONNECT:
+    case CIO_OP_SEND:
+    case CIO_OP_RECVMSG:
+    case CIO_OP_SENDMSG:
+    case CIO_OP_SHUTDOWN:
+    case CIO_OP_POLL_ADD:
+    case CIO_OP_READ_FIXED:
+    case CIO_OP_WRITE_FIXED:
+    case CIO_OP_SEND_ZC:
+        return CIO_OPF_FIXED_FILE;
+    case CIO_OP_ACCEPT:
+        f = CIO_OPF_FIXED_FILE;
+        if (v519)
+            f |= CIO_OPF_MULTISHOT;
+        return f;
+    case CIO_OP_RECV:
+        f = CIO_OPF_FIXED_FILE;
+        if (v519)
+            f |= CIO_OPF_BUFFER_SELECT;
+        if (v60)
+            f |= CIO_OPF_MULTISHOT;
+        return f;
+    default:
+        return 0;
+    }
+}
+
+/*
  * Ask the kernel which opcodes it has (IORING_REGISTER_PROBE) and fill
- * st->native. The module's own machinery needs ASYNC_CANCEL (cancel())
- * and POLL_ADD (notify()): without them the ring is unusable, ENOSYS.
+ * st->native and st->opflags. The module's own machinery needs
+ * ASYNC_CANCEL (cancel()) and POLL_ADD (notify()): without them the
+ * ring is unusable, ENOSYS.
  */
 int
 uring__probe_ops(uring_state *st, const uring_knobs *k)
@@ -444,6 +561,9 @@ uring__probe_ops(uring_state *st, const uring_knobs *k)
                         !(k->disabled & ((uint64_t)1 << i));
         if (kop != UINT_MAX && !st->native[i])
             off++;
+        if (st->native[i])
+            st->opflags[i] =
+                (uint8_t)(uring_opflags_of(i, p) & ~k->disabled_opflags);
     }
     io_uring_free_probe(p);
     if (off != 0)

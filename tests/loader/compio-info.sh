@@ -26,6 +26,10 @@ grep -q '^chosen backend: good$' "$out" || fail "COMPIO_BACKEND=good not chosen"
 grep -q '^  nop  *native$' "$out" || fail "nop not native on good"
 grep -q '^  read  *pooled$' "$out" || fail "read not pooled on good"
 grep -q 'cio_badmagic.so' "$out" || fail "badmagic not listed"
+# A module without the 1.2 members: every beyond-compio feature emulated.
+grep -q 'beyond compio: multishot_accept emulated' "$out" ||
+    fail "good: no beyond-compio line"
+grep -q 'send_zc emulated' "$out" || fail "good: send_zc not emulated"
 
 # --backend beats COMPIO_BACKEND, like cio_config_set over the env.
 COMPIO_MODULE_PATH=$fix COMPIO_BACKEND=nosuch "$info" --backend good \
@@ -45,6 +49,8 @@ mods = {m["name"]: m for m in d["modules"]}
 assert mods["good"]["usable"] is True
 assert mods["badmagic"]["error"] == "EBADMSG", mods["badmagic"]
 assert d["opcodes"]["nop"] == "native"
+assert mods["good"]["features"]["send_zc"] == "emulated", mods["good"]
+assert mods["badmagic"]["features"] is None
 PY
 else
     grep -q '"chosen": "good"' "$out" || fail "--json lacks chosen"

@@ -8,6 +8,12 @@
  *                      the core's pool through host->pool_submit;
  *   fail_create = yes  create() fails with CIO_EPERM and a reason.
  * Like any module it sees only <compio/module.h> and the host table.
+ *
+ * Built with -DNULLBE_OLD_ABI it is "oldbe" instead: a module of ABI
+ * 1.0, with the 1.0 vtable size and none of the 1.2 members, which also
+ * completes NOPs with CIO_CF_MORE set (a bit that meant nothing in 1.0).
+ * check_oldabi proves the core emulates every 1.2 feature for it and
+ * ignores that bit.
  */
 #define _GNU_SOURCE 1
 #include <compio/module.h>
@@ -140,6 +146,13 @@ nullbe_drain_wake(nullbe *nb)
         ;
 }
 
+#ifdef NULLBE_OLD_ABI
+/* Junk in the completion flags, as a pre-1.2 module might pass. */
+#define NULLBE_CFLAGS CIO_CF_MORE
+#else
+#define NULLBE_CFLAGS 0
+#endif
+
 static int
 nullbe_deliver(nullbe *nb)
 {
@@ -148,7 +161,7 @@ nullbe_deliver(nullbe *nb)
     nb->head = nb->tail = NULL;
     while (op != NULL) {
         cio_op *next = NULLBE_NEXT(op);
-        nb->api->complete(nb->host, op, 0, 0);
+        nb->api->complete(nb->host, op, 0, NULLBE_CFLAGS);
         op = next;
         n++;
     }
@@ -189,7 +202,12 @@ nullbe_notify(void *state)
 }
 
 static const cio_backend_ops nullbe_ops = {
+#ifdef NULLBE_OLD_ABI
+    /* The 1.0 vtable ended with fork_child. */
+    .size = offsetof(cio_backend_ops, fork_child) + sizeof(void (*)(void)),
+#else
     .size = sizeof(cio_backend_ops),
+#endif
     .create = nullbe_create,
     .destroy = nullbe_destroy,
     .supports = nullbe_supports,
@@ -199,10 +217,20 @@ static const cio_backend_ops nullbe_ops = {
     .notify = nullbe_notify,
 };
 
+#ifdef NULLBE_OLD_ABI
+CIO_BACKEND_MODULE(oldbe) = {
+    .magic = CIO_MODULE_MAGIC,
+    .abi_major = 1,
+    .abi_minor = 0,
+    .struct_size = (uint32_t)sizeof(cio_backend_module),
+    .op_priv_size = sizeof(void *),
+    .name = "oldbe",
+#else
 CIO_BACKEND_MODULE(nullbe) = {
     CIO_BACKEND_HEADER,
     .op_priv_size = sizeof(void *),
     .name = "nullbe",
+#endif
     .version = "1",
     .description = "test backend: native NOP only, the rest on the pool",
     .caps = CIO_CAP_COMPLETION | CIO_CAP_NOTIFY,
