@@ -17,6 +17,8 @@
 #include "compio/stream.h"
 #include "compio/io.h"
 #include "compio/fs.h"
+#include "compio/signal.h"
+#include "compio/process.h"
 #include "compio/version.h"
 
 #endif /* COMPIO_H */

@@ -32,7 +32,20 @@ cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
     switch (ud & CIO__UD_MASK) {
     case CIO__UD_TASK: {
         cio__await *w = p;
-        w->result = e->result;
+        /*
+         * A task waits for one result. With CIO_CF_MORE more completions
+         * follow (SEND_ZC: the byte count, then a NOTIF when the buffer
+         * is free again): keep the result, wake only on the last one, so
+         * the call returns when the buffers are the caller's again.
+         */
+        if (e->flags & CIO_CF_MORE) {
+            w->result = e->result;
+            w->more = 1;
+            break;
+        }
+        if (!(w->more && (e->flags & CIO_CF_NOTIF)))
+            w->result = e->result;
+        w->flags = e->flags;
         w->done = 1;
         cio__task_wake(w->task);
         break;
@@ -40,10 +53,17 @@ cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
     case CIO__UD_CB: {
         cio__cbrec *rec = p;
         cio_op_cb cb = rec->cb;
+        cio_entry_cb ecb = rec->ecb;
         void *arg = rec->arg;
-        cb_put(rt, rec);
-        rt->ncb--;
-        cb(e->op, e->result, arg);
+        /* The record lives until the completion without MORE. */
+        if (!(e->flags & CIO_CF_MORE)) {
+            cb_put(rt, rec);
+            rt->ncb--;
+        }
+        if (ecb != NULL)
+            ecb(e, arg);
+        else
+            cb(e->op, e->result, arg);
         break;
     }
     default:
@@ -85,12 +105,15 @@ await_done(cio_runtime *rt, cio_op *op, cio__await *w)
 static int
 await_push(cio_task *t, cio_op *op, cio__await *w)
 {
-    if (op == NULL)
+    /* One result per await: multishot ops need cio_submit_entry_cb. */
+    if (op == NULL || (op->opflags & CIO_OPF_MULTISHOT))
         return CIO_EINVAL;
     if (t->cancelled)
         return CIO_ECANCELED;
     w->task = t;
     w->result = 0;
+    w->flags = 0;
+    w->more = 0;
     w->done = 0;
     op->user_data = (uint64_t)((uintptr_t)w | CIO__UD_TASK);
     return cio_driver_push(t->rt->drv, op);
@@ -197,14 +220,13 @@ cio_deadline(void)
     return t != NULL ? t->deadline : 0;
 }
 
-int
-cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, void *arg)
+static int
+submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, cio_entry_cb ecb,
+          void *arg)
 {
     cio__cbrec *rec;
     int r;
 
-    if (rt == NULL || op == NULL || cb == NULL)
-        return CIO_EINVAL;
     if (rt->owner != cio__thread_tag())
         return CIO_EPERM;
     rec = rt->cbfree;
@@ -217,6 +239,7 @@ cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, void *arg)
         return CIO_ENOMEM;
     }
     rec->cb = cb;
+    rec->ecb = ecb;
     rec->arg = arg;
     op->user_data = (uint64_t)((uintptr_t)rec | CIO__UD_CB);
     r = cio_driver_push(rt->drv, op);
@@ -226,6 +249,22 @@ cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, void *arg)
     }
     rt->ncb++;
     return 0;
+}
+
+int
+cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, void *arg)
+{
+    if (rt == NULL || op == NULL || cb == NULL)
+        return CIO_EINVAL;
+    return submit_cb(rt, op, cb, NULL, arg);
+}
+
+int
+cio_submit_entry_cb(cio_runtime *rt, cio_op *op, cio_entry_cb cb, void *arg)
+{
+    if (rt == NULL || op == NULL || cb == NULL)
+        return CIO_EINVAL;
+    return submit_cb(rt, op, NULL, cb, arg);
 }
 
 /* Runs on a pool thread: keeps the full 64-bit result (op->result is

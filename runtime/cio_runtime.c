@@ -18,6 +18,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <pthread.h>
+#include <signal.h>
+#endif
 
 #include "cio_sched.h"
 
@@ -40,6 +44,29 @@ config_stack_size(const cio_config *cfg)
     return v != NULL ? (size_t)strtoull(v, NULL, 10) : 256 * 1024;
 }
 
+#ifndef _WIN32
+/*
+ * Pipe writes (CIO_OP_WRITE) cannot pass MSG_NOSIGNAL the way sends do,
+ * so a broken pipe would raise SIGPIPE and end the process: ignore it,
+ * once, unless the program chose a disposition itself (runtime.h).
+ */
+static void
+sigpipe_ignore(void)
+{
+    struct sigaction old, ign;
+
+    if (sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+        (old.sa_flags & SA_SIGINFO) != 0)
+        return;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    (void)sigaction(SIGPIPE, &ign, NULL);
+}
+
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+#endif
+
 int
 cio_runtime_new(cio_runtime **out, const cio_config *cfg)
 {
@@ -51,6 +78,9 @@ cio_runtime_new(cio_runtime **out, const cio_config *cfg)
     if (out == NULL)
         return CIO_EINVAL;
     *out = NULL;
+#ifndef _WIN32
+    (void)pthread_once(&sigpipe_once, sigpipe_ignore);
+#endif
     if (cfg == NULL) {
         /* The same lookup cio_driver_open(NULL) does, kept for stacks. */
         r = cio_config_new(&own);

@@ -61,14 +61,17 @@ typedef struct cio__timer {
 typedef struct cio__await {
     cio_task *task;
     int32_t result;
-    int done;
+    uint32_t flags; /* The final completion's CIO_CF_* flags. */
+    uint8_t more;   /* A completion with CIO_CF_MORE came first. */
+    uint8_t done;
 } cio__await;
 
 /** A cio_submit_cb registration. */
 typedef struct cio__cbrec {
     struct cio__cbrec *next; /* Free list. */
     struct cio__cbrec *all;  /* Every record, freed with the runtime. */
-    cio_op_cb cb;
+    cio_op_cb cb;            /* One of cb and ecb is set. */
+    cio_entry_cb ecb;
     void *arg;
 } cio__cbrec;
 

@@ -30,12 +30,14 @@ extern "C" {
 #define CIO_ERRNO_MAP(X)                                                      \
     X(EPERM, -4001, "operation not permitted")                                \
     X(ENOENT, -4002, "no such file or directory")                             \
+    X(ESRCH, -4003, "no such process")                                        \
     X(EINTR, -4004, "interrupted system call")                                \
     X(EIO, -4005, "i/o error")                                                \
     X(ENXIO, -4006, "no such device or address")                              \
     X(E2BIG, -4007, "argument list too long")                                 \
     X(ENOEXEC, -4008, "exec format error")                                    \
     X(EBADF, -4009, "bad file descriptor")                                    \
+    X(ECHILD, -4010, "no child processes")                                    \
     X(EAGAIN, -4011, "resource temporarily unavailable")                      \
     X(ENOMEM, -4012, "not enough memory")                                     \
     X(EACCES, -4013, "permission denied")                                     \
@@ -94,6 +96,8 @@ extern "C" {
  */
 #define CIO_EPERM (-EPERM)
 #define CIO_ENOENT (-ENOENT)
+#define CIO_ESRCH (-ESRCH)
+#define CIO_ECHILD (-ECHILD)
 #define CIO_EINTR (-EINTR)
 #define CIO_EIO (-EIO)
 #define CIO_ENXIO (-ENXIO)

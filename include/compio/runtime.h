@@ -47,6 +47,13 @@ typedef int (*cio_task_fn)(void *arg);
  * Make a runtime for the calling thread: opens a driver with @cfg (NULL:
  * the default lookup) and reads stack_size. 0 or -errno (the driver's
  * error; cio_error_detail() explains).
+ *
+ * The first runtime of a POSIX process sets SIGPIPE to ignored if it is
+ * at its default action, as Rust's runtime does before main: a write to
+ * a pipe whose reader has gone (a child's stdin, a pipe to `head`) then
+ * returns CIO_EPIPE instead of killing the process. A handler or an
+ * ignore installed by the program is left alone; children spawned by
+ * compio/process.h get the default back.
  */
 CIO_EXTERN int cio_runtime_new(cio_runtime **out, const cio_config *cfg);
 
@@ -139,7 +146,12 @@ CIO_EXTERN void cio_task_set_data(cio_task *t, void *data);
  * Push @op on the current runtime's driver, park the task, and return
  * the op's result when it completes. On cancel of the task, the op is
  * cancelled and the call returns after its completion arrived: its real
- * result if it won the race, else CIO_ECANCELED. Task only.
+ * result if it won the race, else CIO_ECANCELED. Task only. An op with
+ * more than one completion returns once the last one came: SEND_ZC
+ * gives the byte count when the buffer is free again; a buffer-select
+ * recv leaves the buffer id in op->cflags (CIO_CF_BUFFER_SHIFT).
+ * Multishot ops (CIO_OPF_MULTISHOT) are CIO_EINVAL here: use
+ * cio_submit_entry_cb.
  */
 CIO_EXTERN int32_t cio_submit_wait(cio_op *op);
 
@@ -179,10 +191,25 @@ typedef void (*cio_op_cb)(cio_op *op, int32_t result, void *arg);
 
 /**
  * Push @op and call @cb(op, result, arg) when it completes, outside any
- * task. For code that does not want a task. Runtime thread only.
+ * task. For code that does not want a task. Runtime thread only. With a
+ * multishot op (CIO_OPF_MULTISHOT) or SEND_ZC, @cb runs once per
+ * completion; use cio_submit_entry_cb to see their flags.
  */
 CIO_EXTERN int cio_submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb,
                              void *arg);
+
+/** Completion callback that sees the whole entry (flags, buffer id). */
+typedef void (*cio_entry_cb)(const cio_entry *e, void *arg);
+
+/**
+ * As cio_submit_cb, with the whole cio_entry: the way to drive multishot
+ * accept and recv from a runtime. @cb runs for every completion; those
+ * with CIO_CF_MORE (cio_entry_more()) leave the op in flight, the last
+ * one (without MORE) gives it back. Buffer ids come with CIO_CF_BUFFER
+ * (cio_entry_bid()); release them with cio_bufpool_release.
+ */
+CIO_EXTERN int cio_submit_entry_cb(cio_runtime *rt, cio_op *op,
+                                   cio_entry_cb cb, void *arg);
 
 /**
  * Run @fn(@arg) on the blocking pool and wait for its result. Task only.

@@ -6,7 +6,10 @@
  * only after the op was released), timeouts, callbacks, the blocking
  * pool with 64-bit results, and the error paths.
  */
+#include <netinet/in.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +432,131 @@ START_TEST(test_spawn_blocking)
 }
 END_TEST
 
+/* ---- ops with more than one completion ---- */
+
+/* A loopback TCP pair and its listener, all attached to @drv. */
+static void
+tcp_pair(cio_driver *drv, int *lfd, int *cfd, int *sfd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(*lfd, 0);
+    ck_assert_int_eq(bind(*lfd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(*lfd, 16), 0);
+    ck_assert_int_eq(getsockname(*lfd, (struct sockaddr *)&a, &len), 0);
+    *cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(*cfd, (struct sockaddr *)&a, sizeof a), 0);
+    *sfd = accept4(*lfd, NULL, NULL, SOCK_CLOEXEC);
+    ck_assert_int_ge(*sfd, 0);
+    ck_assert_int_eq(cio_driver_attach(drv, *lfd), 0);
+    ck_assert_int_eq(cio_driver_attach(drv, *cfd), 0);
+    ck_assert_int_eq(cio_driver_attach(drv, *sfd), 0);
+}
+
+static void
+connect_to(int lfd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd;
+
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    close(fd); /* Still queued for accept. */
+}
+
+typedef struct multi_state {
+    cio_event done;
+    cio_op *op;
+    int accepted;
+    int more;
+    int final_result;
+} multi_state;
+
+static void
+on_accept(const cio_entry *e, void *arg)
+{
+    multi_state *ms = arg;
+
+    if (cio_entry_more(e)) {
+        ck_assert_int_ge(e->result, 0);
+        close(e->result);
+        ms->more++;
+        if (++ms->accepted == 3)
+            ck_assert_int_eq(
+                cio_driver_cancel(cio_runtime_driver(cio_runtime_current()),
+                                  ms->op),
+                0);
+        return;
+    }
+    ms->final_result = e->result;
+    cio_event_set(&ms->done);
+}
+
+static int
+more_main(void *arg)
+{
+    cio_runtime *rt = cio_runtime_current();
+    cio_driver *drv = cio_runtime_driver(rt);
+    static char out[65536], in[65536];
+    multi_state ms;
+    int lfd, cfd, sfd, i;
+    cio_op op;
+
+    (void)arg;
+    tcp_pair(drv, &lfd, &cfd, &sfd);
+    for (i = 0; i < (int)sizeof out; i++)
+        out[i] = (char)(i * 7);
+    /* SEND_ZC: two completions, one result, after the buffer is free. */
+    cio_op_send_zc(&op, cfd, out, sizeof out, 0);
+    ck_assert_int_eq(cio_submit_wait(&op), (int)sizeof out);
+    ck_assert_int_eq(recv(sfd, in, sizeof in, MSG_WAITALL), (int)sizeof in);
+    ck_assert_mem_eq(in, out, sizeof in);
+
+    /* A task cannot await a multishot op: one call, one result. */
+    cio_op_accept_multishot(&op, lfd, 0);
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_EINVAL);
+
+    /* The entry callback sees every completion until the last. */
+    memset(&ms, 0, sizeof ms);
+    cio_event_init(&ms.done);
+    ms.op = &op;
+    cio_op_accept_multishot(&op, lfd, 0);
+    ck_assert_int_eq(cio_submit_entry_cb(rt, &op, on_accept, &ms), 0);
+    for (i = 0; i < 3; i++)
+        connect_to(lfd);
+    ck_assert_int_eq(cio_event_wait(&ms.done), 0);
+    ck_assert_int_eq(ms.accepted, 3);
+    ck_assert_int_eq(ms.more, 3);
+    ck_assert_int_eq(ms.final_result, CIO_ECANCELED);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+    close(lfd);
+    close(cfd);
+    close(sfd);
+    return 0;
+}
+
+START_TEST(test_more_completions)
+{
+    cio_runtime *rt = rt_for(_i);
+    int fds0 = cio_test_count_fds();
+
+    if (rt == NULL)
+        return;
+    ck_assert_int_eq(cio_block_on(rt, more_main, NULL), 0);
+    ck_assert_int_eq(cio_submit_entry_cb(rt, NULL, on_accept, NULL),
+                     CIO_EINVAL);
+    cio_runtime_free(rt);
+    ck_assert_int_le(cio_test_count_fds(), fds0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -442,6 +570,7 @@ main(void)
     tcase_add_loop_test(tc, test_deadline_cancel, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_submit_cb, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_spawn_blocking, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_more_completions, 0, NBACKENDS);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }

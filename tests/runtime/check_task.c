@@ -5,7 +5,11 @@
  * on a primitive, finished), block_on and runtime_free semantics, and
  * the EPERM paths outside a task.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cio_test.h"
 #include "compio/runtime.h"
@@ -318,6 +322,66 @@ START_TEST(test_outside_task)
 }
 END_TEST
 
+/* ---- SIGPIPE: ignored by the first runtime unless the program chose ---- */
+
+/*
+ * The runtime does this once per process, so each case needs a process
+ * of its own where no runtime was made yet: Check's fork mode gives
+ * that; without it (CK_FORK=no) the case cannot tell and passes.
+ */
+static int
+fresh_process(void)
+{
+    const char *f = getenv("CK_FORK");
+    return f == NULL || strcmp(f, "no") != 0;
+}
+
+START_TEST(test_sigpipe_default_ignored)
+{
+    struct sigaction sa;
+    cio_runtime *rt;
+
+    if (!fresh_process())
+        return;
+    ck_assert_ptr_eq(signal(SIGPIPE, SIG_DFL), signal(SIGPIPE, SIG_DFL));
+    ck_assert_int_eq(cio_runtime_new(&rt, NULL), 0);
+    ck_assert_int_eq(sigaction(SIGPIPE, NULL, &sa), 0);
+    ck_assert(sa.sa_handler == SIG_IGN);
+    /* A broken pipe is an error now, not the end of the process. */
+    {
+        int p[2];
+        ck_assert_int_eq(pipe(p), 0);
+        close(p[0]);
+        ck_assert_int_eq(write(p[1], "x", 1), -1);
+        ck_assert_int_eq(errno, EPIPE);
+        close(p[1]);
+    }
+    cio_runtime_free(rt);
+}
+END_TEST
+
+static void
+on_sigpipe(int sig)
+{
+    (void)sig;
+}
+
+START_TEST(test_sigpipe_handler_kept)
+{
+    struct sigaction sa;
+    cio_runtime *rt;
+
+    if (!fresh_process())
+        return;
+    signal(SIGPIPE, on_sigpipe);
+    ck_assert_int_eq(cio_runtime_new(&rt, NULL), 0);
+    ck_assert_int_eq(sigaction(SIGPIPE, NULL, &sa), 0);
+    ck_assert(sa.sa_handler == on_sigpipe);
+    cio_runtime_free(rt);
+    signal(SIGPIPE, SIG_DFL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -329,6 +393,8 @@ main(void)
     tcase_add_test(tc, test_cancel_states);
     tcase_add_test(tc, test_block_on_and_free);
     tcase_add_test(tc, test_outside_task);
+    tcase_add_test(tc, test_sigpipe_default_ignored);
+    tcase_add_test(tc, test_sigpipe_handler_kept);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
