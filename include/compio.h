@@ -17,6 +17,7 @@
 #include "compio/stream.h"
 #include "compio/io.h"
 #include "compio/fs.h"
+#include "compio/net.h"
 #include "compio/signal.h"
 #include "compio/process.h"
 #include "compio/version.h"

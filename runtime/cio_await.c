@@ -19,6 +19,7 @@
 static void
 cb_put(cio_runtime *rt, cio__cbrec *rec)
 {
+    rec->op = NULL;
     rec->next = rt->cbfree;
     rt->cbfree = rec;
 }
@@ -69,6 +70,16 @@ cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
     default:
         break;
     }
+}
+
+void
+cio__await_cancel_cbs(cio_runtime *rt)
+{
+    cio__cbrec *rec;
+
+    for (rec = rt->cball; rec != NULL; rec = rec->all)
+        if (rec->op != NULL)
+            (void)cio_driver_cancel(rt->drv, rec->op);
 }
 
 void
@@ -229,6 +240,9 @@ submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, cio_entry_cb ecb,
 
     if (rt->owner != cio__thread_tag())
         return CIO_EPERM;
+    /* cio_runtime_free cancelled the rest; a new one could outlive it. */
+    if (rt->cb_cancelled)
+        return CIO_ESHUTDOWN;
     rec = rt->cbfree;
     if (rec != NULL)
         rt->cbfree = rec->next;
@@ -241,6 +255,7 @@ submit_cb(cio_runtime *rt, cio_op *op, cio_op_cb cb, cio_entry_cb ecb,
     rec->cb = cb;
     rec->ecb = ecb;
     rec->arg = arg;
+    rec->op = op;
     op->user_data = (uint64_t)((uintptr_t)rec | CIO__UD_CB);
     r = cio_driver_push(rt->drv, op);
     if (r < 0) {

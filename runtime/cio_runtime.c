@@ -188,8 +188,15 @@ loop_run(cio_runtime *rt, cio_task *until)
             if (until != NULL && until->state == CIO__T_DONE)
                 return;
         }
-        if (until == NULL && rt->nlive == 0)
+        /* Freeing: callback ops too must deliver (their state is the
+         * caller's, often on the heap), after a cancel. */
+        if (until == NULL && rt->nlive == 0 &&
+            (!rt->closing || rt->ncb == 0))
             return;
+        if (until == NULL && rt->nlive == 0 && !rt->cb_cancelled) {
+            rt->cb_cancelled = 1;
+            cio__await_cancel_cbs(rt);
+        }
         loop_poll(rt);
         cio__post_drain(rt);
         cio__timer_fire_due(rt);

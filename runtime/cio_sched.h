@@ -73,6 +73,7 @@ typedef struct cio__cbrec {
     cio_op_cb cb;            /* One of cb and ecb is set. */
     cio_entry_cb ecb;
     void *arg;
+    cio_op *op; /* In flight, or NULL on the free list. */
 } cio__cbrec;
 
 /** A cross-thread post (malloc'd by the poster, freed after running). */
@@ -107,6 +108,7 @@ struct cio_runtime {
     const void *owner; /* Identifies the owning thread. */
     int running;       /* Inside cio_block_on. */
     int closing;       /* cio_runtime_free has begun. */
+    int cb_cancelled;  /* Free cancelled the cb ops in flight. */
     /* Cross-thread posts: a Treiber stack, reversed when drained. */
     _Atomic(cio__post *) posts;
     atomic_int sleeping;    /* In a blocking poll (see post). */
@@ -144,6 +146,8 @@ void cio__timer_fire_due(cio_runtime *rt);
 
 /* cio_await.c */
 void cio__await_dispatch(cio_runtime *rt, const cio_entry *e);
+/** Cancel every cio_submit_cb op still in flight (runtime free). */
+void cio__await_cancel_cbs(cio_runtime *rt);
 void cio__await_fini(cio_runtime *rt);
 
 /* cio_post.c */

@@ -59,10 +59,13 @@ CIO_EXTERN int cio_runtime_new(cio_runtime **out, const cio_config *cfg);
 
 /**
  * Free a runtime made by cio_runtime_new on this thread. Tasks still
- * alive are cancelled and run until they return first; posts are still
- * accepted while they do (a cancelled task may wait for a reply posted
- * from another thread), then refused, and the accepted ones run before
- * the runtime goes away. NULL is fine.
+ * alive are cancelled and run until they return first; then ops pushed
+ * with cio_submit_cb that are still in flight are cancelled and their
+ * callbacks run with the final result (usually CIO_ECANCELED), and new
+ * ones are refused (CIO_ESHUTDOWN). Posts are still accepted while all
+ * this runs (a cancelled task may wait for a reply posted from another
+ * thread), then refused, and the accepted ones run before the runtime
+ * goes away. NULL is fine.
  */
 CIO_EXTERN void cio_runtime_free(cio_runtime *rt);
 
