@@ -94,4 +94,25 @@ cio_test_mkdtemp(char *buf, size_t len)
     return mkdtemp(buf);
 }
 
+/*
+ * Non-zero under valgrind. Some cases check kernel behaviour that
+ * valgrind emulates differently (it checks a syscall's whole buffer
+ * length, and runs exec itself): they print a note and skip that part.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CIO_TEST_HAVE_VALGRIND_H 1
+#endif
+#endif
+static inline int
+cio_test_under_valgrind(void)
+{
+#ifdef CIO_TEST_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
+}
+
 #endif /* CIO_TEST_H */

@@ -408,6 +408,14 @@ spawn_errors_body(void *arg)
     int fd;
 
     (void)arg;
+    /*
+     * valgrind runs exec itself in the child and reports a failed exec
+     * only after the spawn returned: it cannot show the error path.
+     */
+    if (cio_test_under_valgrind()) {
+        printf("# under valgrind: exec failures not checked\n");
+        goto cancelled;
+    }
     ck_assert_int_eq(spawn_error("/nonexistent/cio-program", NULL), CIO_ENOENT);
     ck_assert_int_eq(spawn_error("cio-no-such-program-in-path", NULL),
                      CIO_ENOENT);
@@ -425,6 +433,7 @@ spawn_errors_body(void *arg)
     ck_assert_int_eq(unlink(file), 0);
     ck_assert_int_eq(rmdir(dir), 0);
 
+cancelled:
     /* A cancelled task, and one past its deadline, start nothing. */
     ck_assert_int_eq(cio_spawn(&t, sleeper, NULL), 0);
     ck_assert_int_eq(cio_sleep(5 * MS), 0);
@@ -594,10 +603,13 @@ output_body(void *arg)
     ck_assert_uint_lt(cio_now() - t0, 5000 * MS);
     cio_command_free(cmd);
 
-    /* Errors. */
-    cmd = proc_cmd("/nonexistent/cio-program", NULL);
-    ck_assert_int_eq(cio_command_output(cmd, &out, &len, &st), CIO_ENOENT);
-    cio_command_free(cmd);
+    /* Errors (an exec failure is invisible under valgrind, see above). */
+    if (!cio_test_under_valgrind()) {
+        cmd = proc_cmd("/nonexistent/cio-program", NULL);
+        ck_assert_int_eq(cio_command_output(cmd, &out, &len, &st),
+                         CIO_ENOENT);
+        cio_command_free(cmd);
+    }
     ck_assert_int_eq(cio_command_output(NULL, &out, &len, &st), CIO_EINVAL);
     proc_assert_no_children();
     return 0;

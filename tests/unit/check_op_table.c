@@ -480,7 +480,12 @@ START_TEST(file_ops)
          */
         char *heap = malloc(16);
         cio_op_read_at(&op, fd, heap, UINT32_MAX, 0);
-        ck_assert_int_eq(blocking(&op), 11);
+        /* valgrind checks all 4 GiB the call may write, not the 11 it
+         * does: nothing to learn there. */
+        if (!cio_test_under_valgrind())
+            ck_assert_int_eq(blocking(&op), 11);
+        else
+            printf("# under valgrind: huge read length not checked\n");
         free(heap);
     }
     cio_op_read_at(&op, fd, buf, 5, (uint64_t)INT64_MAX + 1);

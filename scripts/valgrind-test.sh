@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run one test program under valgrind memcheck. Used as LOG_COMPILER by
+# the valgrind stage of scripts/run-tests.sh: any memcheck error or
+# definite leak makes the program (or the Check child that hit it) exit
+# with 97, which fails its test cases. CIO_VG_LIBTOOL names the build
+# tree's libtool, so the real binary (not the libtool wrapper script)
+# runs under valgrind. Check forks a child per case and valgrind follows
+# forks by itself; --fair-sched keeps a thread waiting for the big lock
+# from starving behind one that polls.
+set -eu
+exec "${CIO_VG_LIBTOOL:-libtool}" --mode=execute valgrind -q \
+    --error-exitcode=97 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    --fair-sched=yes "$@"
