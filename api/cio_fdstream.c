@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #ifndef _WIN32
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #endif
 
@@ -105,7 +107,11 @@ cio__fdstream_write(cio_stream *base, const void *buf, size_t len)
     return r;
 }
 
-/* Vectored: one op; sockets and pipes alike take readv/writev. */
+/*
+ * Vectored: one op. A socket writes with SENDMSG, which adds
+ * MSG_NOSIGNAL, so a peer that went away gives CIO_EPIPE even when the
+ * program handles SIGPIPE itself; pipes and files take readv/writev.
+ */
 static int64_t
 fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
 {
@@ -113,6 +119,18 @@ fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
     cio_op op;
     int32_t r;
 
+#ifndef _WIN32
+    if (write && s->kind == CIO__FD_SOCKET) {
+        struct msghdr msg;
+
+        memset(&msg, 0, sizeof msg);
+        /* cio_iovec has struct iovec's layout (checked in core). */
+        msg.msg_iov = (struct iovec *)(void *)iov;
+        msg.msg_iovlen = n;
+        cio_op_sendmsg(&op, s->fd, &msg, 0);
+        return cio_submit_wait(&op);
+    }
+#endif
     if (s->kind == CIO__FD_FILE)
         code = write ? CIO_OP_WRITEV_AT : CIO_OP_READV_AT;
     else

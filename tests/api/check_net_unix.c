@@ -7,6 +7,7 @@
  * blocked accept, and datagram sockets (path, abstract, connected,
  * pairs, unbound senders).
  */
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -317,6 +318,45 @@ START_TEST(test_pair_cancel)
 }
 END_TEST
 
+/* ---- writing to a peer that went away: an error, never a signal ---- */
+
+static volatile sig_atomic_t sigpipes;
+
+static void
+count_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
+
+static int
+broken_peer_main(void *arg)
+{
+    cio_unix_stream *a, *b;
+    cio_iovec iov[2] = {{"ab", 2}, {"cd", 2}};
+    void (*old)(int);
+
+    (void)arg;
+    /* A program that handles SIGPIPE itself must not see one either. */
+    old = signal(SIGPIPE, count_sigpipe);
+    sigpipes = 0;
+    ck_assert_int_eq(cio_unix_stream_pair(&a, &b), 0);
+    ck_assert_int_eq(cio_unix_close(b), 0);
+    ck_assert_int_eq(cio_unix_write(a, "x", 1), CIO_EPIPE);
+    ck_assert_int_eq(cio_stream_writev(cio_unix_stream_io(a), iov, 2),
+                     CIO_EPIPE);
+    ck_assert_int_eq(sigpipes, 0);
+    ck_assert_int_eq(cio_unix_close(a), 0);
+    signal(SIGPIPE, old);
+    return 0;
+}
+
+START_TEST(test_broken_peer)
+{
+    cio_test_api_run(_i, broken_peer_main, NULL);
+}
+END_TEST
+
 /* ---- datagrams ---- */
 
 static int
@@ -416,6 +456,7 @@ main(void)
     tcase_add_loop_test(tc, test_abstract_release, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, test_pair_cancel, 0, 2 * CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, test_dgram, 0, 2 * CIO_TEST_NBACKENDS);
+    tcase_add_loop_test(tc, test_broken_peer, 0, CIO_TEST_NBACKENDS);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
