@@ -183,6 +183,141 @@ cio__dso_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Loading that cannot be hijacked. A module is code that runs with the
+ * full rights of the program, so its file must be as trustworthy as the
+ * program: nobody but root or the user the program runs as (the
+ * effective uid: a setuid program trusts root and its owner, never the
+ * caller) may have been able to write it, or to swap it for another
+ * file, which write access to its directory allows. OpenSSH applies the
+ * same two rules to authorized_keys. Each rule has its own error:
+ *
+ *   writable by group or others    CIO_EACCES
+ *   owned by somebody else         CIO_EPERM
+ *
+ * checked on the file, then on its directory, then (for a symbolic link)
+ * on the directory of the file it resolves to. Ancestors further up are
+ * not checked: /usr/lib and /opt belong to root anyway, and a module in
+ * a private tree under a shared one (/tmp/x, mode 0700) is fine.
+ */
+static int
+trust_node(const char *path, const char *what, const char *dir,
+           const struct stat *st, char *why, size_t whylen)
+{
+    uid_t me = geteuid();
+
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        if (dir == NULL)
+            snprintf(why, whylen,
+                     "%s: refused: the module file is writable by %s (mode "
+                     "%04o), so someone else could have put code in it; "
+                     "run chmod go-w on it",
+                     path, (st->st_mode & S_IWOTH) ? "others" : "its group",
+                     (unsigned)(st->st_mode & 07777));
+        else
+            snprintf(why, whylen,
+                     "%s: refused: %s %s is writable by %s (mode %04o), so "
+                     "someone else could have swapped the module; run "
+                     "chmod go-w on the directory or move the module",
+                     path, what, dir,
+                     (st->st_mode & S_IWOTH) ? "others" : "its group",
+                     (unsigned)(st->st_mode & 07777));
+        return CIO_EACCES;
+    }
+    if (st->st_uid != 0 && st->st_uid != me) {
+        if (dir == NULL)
+            snprintf(why, whylen,
+                     "%s: refused: the module file is owned by uid %lu, "
+                     "neither root nor the user this program runs as (uid "
+                     "%lu); install the module as root or as that user",
+                     path, (unsigned long)st->st_uid, (unsigned long)me);
+        else
+            snprintf(why, whylen,
+                     "%s: refused: %s %s is owned by uid %lu, neither root "
+                     "nor the user this program runs as (uid %lu); move the "
+                     "module to a directory owned by root or by that user",
+                     path, what, dir, (unsigned long)st->st_uid,
+                     (unsigned long)me);
+        return CIO_EPERM;
+    }
+    return 0;
+}
+
+/* The directory part of @path into a malloc'd string ("/" for "/x"). */
+static char *
+dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+    char *d = malloc(n + 2);
+
+    if (d == NULL)
+        return NULL;
+    if (n == 0) {
+        strcpy(d, slash == NULL ? "." : "/");
+        return d;
+    }
+    memcpy(d, path, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* trust_node for the directory of @file; @path is what messages name. */
+static int
+trust_dir(const char *path, const char *file, const char *what, char *why,
+          size_t whylen)
+{
+    char *dir = dir_of(file);
+    struct stat st;
+    int rc;
+
+    if (dir == NULL) {
+        snprintf(why, whylen, "%s: out of memory", path);
+        return CIO_ENOMEM;
+    }
+    if (stat(dir, &st) < 0) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: cannot check %s %s: %s", path, what, dir,
+                 strerror(errno));
+    } else {
+        rc = trust_node(path, what, dir, &st, why, whylen);
+    }
+    free(dir);
+    return rc;
+}
+
+int
+cio__dso_trusted(const char *path, char *why, size_t whylen)
+{
+    struct stat st;
+    char *real;
+    int rc;
+
+    if (stat(path, &st) < 0) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: cannot check the module file: %s", path,
+                 strerror(errno));
+        return rc;
+    }
+    rc = trust_node(path, "the module file", NULL, &st, why, whylen);
+    if (rc == 0)
+        rc = trust_dir(path, path, "its directory", why, whylen);
+    if (rc < 0 || lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+        return rc;
+    /* A symbolic link: the real file's directory must be safe as well. */
+    real = realpath(path, NULL);
+    if (real == NULL) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: cannot resolve the link: %s", path,
+                 strerror(errno));
+        return rc;
+    }
+    rc = trust_dir(path, real, "the directory the link points into", why,
+                   whylen);
+    free(real);
+    return rc;
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {

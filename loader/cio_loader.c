@@ -212,6 +212,13 @@ try_locked(const char *path, const char *name, const cio_config *cfg,
     void *dso = NULL;
     int rc;
 
+    /* Callers resolve names on the search path; this is the backstop. */
+    if (!cio__path_is_absolute(path))
+        return why_fail(why, whylen, CIO_EINVAL,
+                        "%s: relative module path refused (the current "
+                        "directory is never searched); give an absolute "
+                        "path",
+                        path);
     for (m = loaded; m != NULL && same == NULL; m = m->next)
         if (strcmp(m->path, path) == 0)
             same = m;
@@ -221,6 +228,10 @@ try_locked(const char *path, const char *name, const cio_config *cfg,
                             "%s: no such file; check the path or install "
                             "the module",
                             path);
+        /* Before dlopen, which already runs the module's constructors. */
+        rc = cio__dso_trusted(path, why, whylen);
+        if (rc < 0)
+            return rc;
         rc = cio__dso_open(path, &dso, err, sizeof(err));
         if (rc < 0)
             return why_fail(why, whylen, rc,

@@ -70,6 +70,16 @@ int cio__config_parse(cio_config *cfg, const char *name, FILE *fp,
 /** Non-zero when @path names an existing regular file. */
 int cio__dso_exists(const char *path);
 /**
+ * May @path be loaded at all? Refuses, before anything of the file is
+ * mapped, a module that someone other than root or this process's user
+ * could have written: the file or its directory (for a symbolic link,
+ * also the directory of the file it names) writable by group or others
+ * (CIO_EACCES), or owned by another user than root or the effective one
+ * (CIO_EPERM). 0, or that error with @why naming the file, the rule and
+ * the fix.
+ */
+int cio__dso_trusted(const char *path, char *why, size_t whylen);
+/**
  * Call @fn(@arg, name) for every entry of directory @dir whose name
  * starts with "cio_" and ends with cio__dso_suffix, in sorted order so
  * that scans are reproducible. 0, or -errno when @dir cannot be read.

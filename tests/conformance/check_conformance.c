@@ -11,6 +11,10 @@
  *
  * Each test opens its own driver (Check forks per test) and checks that
  * it leaves no descriptor behind.
+ *
+ * The installed compio-conformance is built from this file too, without
+ * its main and without Check (CIO_SUITE_EMBEDDED, see cio_suite.h), so
+ * a module author's backend meets exactly these tests.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,6 +38,7 @@
 
 #include "cio_test.h"
 #include "cio_test_driver.h"
+#include "cio_suite.h"
 
 #ifndef CIO_TEST_BACKEND
 #define CIO_TEST_BACKEND "epoll"
@@ -55,7 +60,7 @@ static cio_config *
 make_config(void)
 {
     cio_config *cfg = NULL;
-    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(cio_suite_config_new(&cfg), 0);
     ck_assert_int_eq(cio_config_set(cfg, "runtime", "backend", backend), 0);
     ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
     return cfg;
@@ -70,7 +75,7 @@ open_driver(void)
     cio_config_free(cfg);
     ck_assert_msg(r == 0, "cio_driver_open(%s): %s: %s", backend,
                   cio_errname(r), cio_error_detail());
-    ck_assert_str_eq(cio_driver_backend(drv), backend);
+    ck_assert_str_eq(cio_driver_backend(drv), cio_suite_name(backend));
     return drv;
 }
 
@@ -713,7 +718,8 @@ START_TEST(t_many_inflight)
     unsigned char *seen;
     int(*pairs)[2];
     int npairs = MANY / 2, per = 2, use_poll = 0;
-    int fifo = strcmp(backend, "epoll") == 0 || strcmp(backend, "kqueue") == 0;
+    const char *name = cio_suite_name(backend);
+    int fifo = strcmp(name, "epoll") == 0 || strcmp(name, "kqueue") == 0;
     BEGIN();
     /* Two recvs per socketpair: needs MANY descriptors plus slack. */
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -1010,11 +1016,23 @@ END_TEST
 
 /* ---- main ---- */
 
+#ifdef CIO_SUITE_EMBEDDED
+static Suite *conformance_suite(void);
+
+/* compio-conformance: the suite without this program's main. */
+Suite *
+cio_suite_conformance(const char *be)
+{
+    backend = be;
+    return conformance_suite();
+}
+#endif
+
 static Suite *
 conformance_suite(void)
 {
     Suite *s = suite_create("conformance");
-    TCase *tc = tcase_create(backend);
+    TCase *tc = tcase_create(cio_suite_name(backend));
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_nop);
     tcase_add_test(tc, t_file_rw);
@@ -1041,6 +1059,7 @@ conformance_suite(void)
     return s;
 }
 
+#ifndef CIO_SUITE_EMBEDDED
 int
 main(int argc, char **argv)
 {
@@ -1093,3 +1112,4 @@ main(int argc, char **argv)
     cio_backend_list_free(list);
     return cio_test_run(conformance_suite());
 }
+#endif /* !CIO_SUITE_EMBEDDED */

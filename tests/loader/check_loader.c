@@ -4,8 +4,9 @@
  * fixture module is refused by its own check with its own error and a
  * detail naming the file; the good one loads and runs a NOP; the search
  * path order, COMPIO_BACKEND/COMPIO_CONFIG, absolute and relative paths,
- * auto selection, fallback, sharing and name clashes; and the scan that
- * compio-info prints.
+ * auto selection, fallback, sharing and name clashes; the scan that
+ * compio-info prints; and the hijack rules (a module file or directory
+ * writable by group or others, or owned by another user, is refused).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -707,6 +708,221 @@ START_TEST(reload_after_dlclose)
 }
 END_TEST
 
+/* ---- loading that cannot be hijacked ---- */
+
+/*
+ * A private copy of the good fixture: a fresh directory (mode 0700 from
+ * mkdtemp) holding cio_good.so (mode 0755). Each test then breaks one
+ * rule with chmod or chown and expects its own error and explanation.
+ */
+typedef struct hijack {
+    char dir[PATH_MAX];
+    char file[PATH_MAX];
+} hijack;
+
+static void
+hijack_make(hijack *h)
+{
+    char src[PATH_MAX];
+
+    ck_assert_ptr_nonnull(cio_test_mkdtemp(h->dir, sizeof(h->dir)));
+    path_in(src, sizeof(src), fixdir, "cio_good.so");
+    path_in(h->file, sizeof(h->file), h->dir, "cio_good.so");
+    copy_file(src, h->file, 0);
+    ck_assert_int_eq(chmod(h->file, 0755), 0);
+    /* Not on the search path: only the absolute path leads to it. */
+    setenv("COMPIO_MODULE_PATH", "/nonexistent", 1);
+}
+
+static void
+hijack_free(hijack *h)
+{
+    chmod(h->dir, 0700);
+    unlink(h->file);
+    rmdir(h->dir);
+}
+
+/* Open @path with fallback = no: the code, and the detail checked. */
+static int
+open_path(const char *path)
+{
+    return try_open(path, "no");
+}
+
+START_TEST(hijack_safe_copy_loads)
+{
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_msg(open_path(h.file) == 0, "%s", cio_error_detail());
+    hijack_free(&h);
+}
+END_TEST
+
+START_TEST(hijack_file_writable_by_others)
+{
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.file, 0757), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EACCES);
+    assert_detail_has(h.file);
+    assert_detail_has("module file is writable by others (mode 0757)");
+    assert_detail_has("chmod go-w");
+    hijack_free(&h);
+}
+END_TEST
+
+START_TEST(hijack_file_writable_by_group)
+{
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.file, 0775), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EACCES);
+    assert_detail_has("module file is writable by its group (mode 0775)");
+    hijack_free(&h);
+}
+END_TEST
+
+START_TEST(hijack_dir_writable_by_others)
+{
+    hijack h;
+
+    hijack_make(&h);
+    /* The sticky bit (as on /tmp) does not make it safe either. */
+    ck_assert_int_eq(chmod(h.dir, 01777), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EACCES);
+    assert_detail_has(h.file);
+    assert_detail_has("its directory");
+    assert_detail_has("is writable by others (mode 1777)");
+    hijack_free(&h);
+}
+END_TEST
+
+START_TEST(hijack_dir_writable_by_group)
+{
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.dir, 0770), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EACCES);
+    assert_detail_has("its directory");
+    assert_detail_has("writable by its group (mode 0770)");
+    hijack_free(&h);
+}
+END_TEST
+
+/* Found by name in an unsafe directory of the search path: refused too. */
+START_TEST(hijack_search_path_dir)
+{
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.dir, 0777), 0);
+    setenv("COMPIO_MODULE_PATH", h.dir, 1);
+    ck_assert_int_eq(try_open("good", "no"), CIO_EACCES);
+    assert_detail_has("its directory");
+    hijack_free(&h);
+}
+END_TEST
+
+/* A safe directory with a link into an unsafe one: the target counts. */
+START_TEST(hijack_symlink_into_unsafe_dir)
+{
+    char dir[PATH_MAX], link[PATH_MAX];
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.dir, 0777), 0);
+    ck_assert_ptr_nonnull(cio_test_mkdtemp(dir, sizeof(dir)));
+    path_in(link, sizeof(link), dir, "cio_good.so");
+    ck_assert_int_eq(symlink(h.file, link), 0);
+    ck_assert_int_eq(open_path(link), CIO_EACCES);
+    assert_detail_has("the directory the link points into");
+    /* The same link to a safe directory loads. */
+    ck_assert_int_eq(chmod(h.dir, 0755), 0);
+    ck_assert_msg(open_path(link) == 0, "%s", cio_error_detail());
+    unlink(link);
+    rmdir(dir);
+    hijack_free(&h);
+}
+END_TEST
+
+/*
+ * Ownership needs another uid: only root can give a file away. Without
+ * root the case says so and checks nothing (Check has no per-test skip;
+ * the note shows in the TAP output).
+ */
+#define HIJACK_OTHER_UID 12345
+
+static int
+can_chown(void)
+{
+    if (geteuid() == 0)
+        return 1;
+    printf("# not root: ownership case not checked (cannot chown)\n");
+    fflush(stdout);
+    return 0;
+}
+
+START_TEST(hijack_file_foreign_owner)
+{
+    hijack h;
+
+    if (!can_chown())
+        return;
+    hijack_make(&h);
+    ck_assert_int_eq(chown(h.file, HIJACK_OTHER_UID, HIJACK_OTHER_UID), 0);
+    ck_assert_int_eq(chmod(h.file, 0755), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EPERM);
+    assert_detail_has(h.file);
+    assert_detail_has("module file is owned by uid 12345, neither root nor");
+    hijack_free(&h);
+}
+END_TEST
+
+START_TEST(hijack_dir_foreign_owner)
+{
+    hijack h;
+
+    if (!can_chown())
+        return;
+    hijack_make(&h);
+    ck_assert_int_eq(chown(h.dir, HIJACK_OTHER_UID, HIJACK_OTHER_UID), 0);
+    ck_assert_int_eq(open_path(h.file), CIO_EPERM);
+    assert_detail_has("its directory");
+    assert_detail_has("is owned by uid 12345");
+    hijack_free(&h);
+}
+END_TEST
+
+/* The scan (compio-info) shows the refusal with the same error. */
+START_TEST(hijack_scan_reports_refusal)
+{
+    cio_backend_list *list = NULL;
+    cio_config *cfg;
+    size_t i;
+    hijack h;
+
+    hijack_make(&h);
+    ck_assert_int_eq(chmod(h.file, 0666), 0);
+    setenv("COMPIO_MODULE_PATH", h.dir, 1);
+    cfg = config_for("good", "no");
+    ck_assert_int_eq(cio_backend_scan(cfg, &list), 0);
+    for (i = 0; i < list->count; i++)
+        if (strcmp(list->items[i].path, h.file) == 0)
+            break;
+    ck_assert_uint_lt(i, list->count);
+    ck_assert_int_eq(list->items[i].status, CIO_EACCES);
+    ck_assert_ptr_nonnull(strstr(list->items[i].reason, "writable by others"));
+    ck_assert_ptr_null(list->chosen);
+    cio_backend_list_free(list);
+    cio_config_free(cfg);
+    hijack_free(&h);
+}
+END_TEST
+
 static Suite *
 loader_suite(void)
 {
@@ -740,6 +956,20 @@ loader_suite(void)
     tcase_add_test(tc, scan_shadowed_duplicate);
     tcase_add_test(tc, concurrent_open_close);
     tcase_add_test(tc, reload_after_dlclose);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("hijack");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, hijack_safe_copy_loads);
+    tcase_add_test(tc, hijack_file_writable_by_others);
+    tcase_add_test(tc, hijack_file_writable_by_group);
+    tcase_add_test(tc, hijack_dir_writable_by_others);
+    tcase_add_test(tc, hijack_dir_writable_by_group);
+    tcase_add_test(tc, hijack_search_path_dir);
+    tcase_add_test(tc, hijack_symlink_into_unsafe_dir);
+    tcase_add_test(tc, hijack_file_foreign_owner);
+    tcase_add_test(tc, hijack_dir_foreign_owner);
+    tcase_add_test(tc, hijack_scan_reports_refusal);
     suite_add_tcase(s, tc);
     return s;
 }
