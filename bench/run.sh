@@ -67,7 +67,12 @@ verdict() {
     echo "Same work on both sides: push a batch, wait for the whole batch,"
     echo "check every result. read_at reads 4 KiB at random block offsets"
     echo "of a 64 MiB file in the page cache. Raw liburing uses"
-    echo "SINGLE_ISSUER|DEFER_TASKRUN when the kernel takes them."
+    echo "SINGLE_ISSUER|DEFER_TASKRUN when the kernel takes them. The"
+    echo "compio side fills its batch of ops once and pushes them again as"
+    echo "they come back, setting only what changes (read_at: the offset),"
+    echo "as a program that keeps its ops does; raw liburing must fill an"
+    echo "SQE per op. The instruction table also has the pattern that runs"
+    echo "every op through its initialiser before each push (--reinit)."
     echo
     $run "$bench" --backend uring --rounds "$rounds" >"$work/driver.md"
     cat "$work/driver.md"
@@ -81,7 +86,14 @@ verdict() {
         r=$(instr --ops "$bench" --only raw --workload $w --batch 32)
         q=$(ratio "$c" "$r")
         eval "iratio_$w=$q"
+        eval "raw_$w=$r"
         echo "| $w | $c | $r | $q |"
+    done
+    for w in nop read; do
+        c=$(instr --ops "$bench" --only compio --workload $w --batch 32 \
+            --reinit)
+        eval "r=\$raw_$w"
+        echo "| $w, op re-initialised per push | $c | $r | $(ratio "$c" "$r") |"
     done
     # The ratio column of the "| nop | 32 |" row.
     nop32=$(awk -F'|' '$2 == " nop " && $3 == " 32 " { gsub(/ /, "", $6);
@@ -99,19 +111,30 @@ verdict() {
     echo "  both sides) is not in these numbers, which is why the throughput"
     echo "  ratio is much closer than the instruction ratio."
     echo
-    echo "Where compio's ~255 instructions per NOP went when this was first"
-    echo "measured (2026-11-26, commit b6e5f34; written by hand then, not"
-    echo "regenerated: rerun callgrind_annotate on"
-    echo "\`bench_driver --only compio --workload nop --batch 32 --ops 200000\`"
-    echo "to refresh), per op: cio_driver_push 40, uring_get_sqe 35, op"
-    echo "initialiser + bench loop 49 (cio_op_init's memset of the op header;"
-    echo "raw liburing preps the SQE in place instead), uring_submit 24,"
-    echo "cio__driver_complete 22, cio_driver_poll_ns 21.5, uring__prep 20,"
-    echo "peek_batch_cqe + uring_reap 29, cio__host_complete 7. Next steps:"
-    echo "drop the in-flight list for ops the module holds (the module can"
-    echo "cancel them at close instead), a leaner SQE fetch than"
-    echo "uring_get_sqe's checks, deliver completions into the caller's"
-    echo "entries directly when they fit, and a lighter op initialiser."
+    echo "Where compio's ~132 instructions per NOP go (measured by hand on"
+    echo "2026-11-26 with callgrind_annotate on two run lengths of"
+    echo "\`bench_driver --only compio --workload nop --batch 32\`, not"
+    echo "regenerated here), per op: uring__submit_batch 31 (SQE fetch and"
+    echo "fill, the opcode switch; raw liburing's inline get_sqe + prep is"
+    echo "31 too), cio_driver_push 27 (EBUSY guard, ownership, in-flight"
+    echo "count, the pending batch), the bench loop 26 (push loop and result"
+    echo "check; raw's loop 21), cio_driver_poll_ns 21 (in place over the"
+    echo "entries the module wrote: check, release, result written back,"
+    echo "user_data added), uring_reap 19 (the CQ walked in place into the"
+    echo "caller's entries; raw's peek_batch_cqe 11), the rest per batch"
+    echo "(wait, enter, flush: 7). So the module side is at par with"
+    echo "liburing but for the reap, and what is left over raw is the"
+    echo "facade's contract per op: push 27 plus completion 21, plus 8 of"
+    echo "wider reap and 6 more per batch. Down from 294 (the code before,"
+    echo "measured the same way; 255 when first measured at commit b6e5f34):"
+    echo "the op initialiser without a string instruction (-12), the uring"
+    echo "module's inline SQE fetch and prep (-41), module ABI 1.3 batches"
+    echo "(submit_batch, wait_batch writing into the caller's entries,"
+    echo "cancel_all so that the facade keeps no list of the ops the module"
+    echo "holds: -50), hot paths without a stack frame, reloads or a second"
+    echo "pass (-48), and the bench reusing its ops and keeping its loop"
+    echo "state in registers (-11; the re-initialising pattern is in the"
+    echo "table above)."
     echo
     echo "## Executor level (issue 4): tasks on the uring backend"
     echo
@@ -125,9 +148,8 @@ verdict() {
     echo "with timeout 0, an io_uring_enter); callgrind counts user space"
     echo "only, so that system call is in the nanoseconds, not in the"
     echo "instruction counts, and neither is the kernel's mmap, page fault"
-    echo "and munmap of a stack that the stack cache (64 stacks) did not"
-    echo "hold, which is what \"spawn 1000, then join the 1000\" pays for"
-    echo "936 of every 1000 tasks."
+    echo "and munmap of a stack that the stack cache (1024 stacks by"
+    echo "default, [runtime] stack_cache) did not hold."
     echo
     echo "The idle tasks each park in cio_event_wait on one event; RSS is"
     echo "VmRSS from /proc/self/status before the spawns and once all of"

@@ -8,6 +8,13 @@
  * The push/complete/poll path of an op without op flags takes no lock,
  * makes no syscall and never allocates: the pool is looked at through
  * one relaxed atomic load, and op flags cost one test of a byte.
+ *
+ * With a module of ABI 1.3 that has all three batch members, an op
+ * costs no call across the module boundary of its own: push adds it to
+ * drv->pend, which goes to submit_batch in one call; wait_batch writes
+ * completions into the caller's entries, which cio__take_batch finishes
+ * in place; and with cancel_all the ops the module holds are on no list
+ * (close asks the module to cancel them all).
  */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -20,8 +27,29 @@
 #include "cio_driver_int.h"
 #include "cio_facade.h"
 
+#if defined(__GNUC__)
+#define CIO__NOINLINE __attribute__((noinline))
+#else
+#define CIO__NOINLINE
+#endif
+
 /* Records are allocated this many at a time and never given back. */
 #define CIO__REC_BLOCK 64
+
+/* Copied as one 8-byte unit on the hot path. */
+_Static_assert(offsetof(cio_op, cflags) == offsetof(cio_op, result) + 4 &&
+                   offsetof(cio_entry, flags) ==
+                       offsetof(cio_entry, result) + 4,
+               "result and flags must be adjacent");
+
+/* The caller's entries double as the module's completion array. */
+_Static_assert(
+    sizeof(cio_entry) == sizeof(cio_completion) &&
+        offsetof(cio_entry, op) == offsetof(cio_completion, op) &&
+        offsetof(cio_entry, user_data) == offsetof(cio_completion, user_data) &&
+        offsetof(cio_entry, result) == offsetof(cio_completion, result) &&
+        offsetof(cio_entry, flags) == offsetof(cio_completion, cflags),
+    "cio_entry and cio_completion must have one layout");
 
 /* ---- lists ---- */
 
@@ -42,6 +70,22 @@ cio__active_del(cio_op *op)
     op->link.next->link.prev = op->link.prev;
     op->link.next = NULL;
     op->link.prev = NULL;
+}
+
+/* @op enters MODULE state: on the active list if MODULE ops are kept. */
+static inline void
+cio__module_add(cio_driver *drv, cio_op *op)
+{
+    if (drv->track)
+        cio__active_add(drv, op);
+}
+
+/* @op leaves MODULE state. */
+static inline void
+cio__module_del(cio_driver *drv, cio_op *op)
+{
+    if (drv->track)
+        cio__active_del(op);
 }
 
 void
@@ -186,7 +230,7 @@ cio__driver_complete(cio_driver *drv, cio_op *op, int32_t result,
         }
         cflags &= ~CIO_CF_MORE;
     }
-    cio__active_del(op);
+    cio__module_del(drv, op);
     if (op->link.reserved & CIO__OPX_ZC_RETRY) {
         op->link.reserved &= ~CIO__OPX_ZC_RETRY;
         cio__emu_zc_resend(drv, op);
@@ -206,12 +250,12 @@ cio__driver_pool_submit(cio_driver *drv, cio_op *op)
         (op->link.state & CIO__ST_MASK) != CIO__ST_MODULE)
         return CIO_EINVAL;
     shadow = op->link.state & CIO__ST_SHADOW;
-    cio__active_del(op);
+    cio__module_del(drv, op);
     op->link.state = CIO__ST_POOL | shadow;
     r = cio__pool_submit(&drv->sink, op);
     if (r < 0) {
         op->link.state = CIO__ST_MODULE | shadow;
-        cio__active_add(drv, op);
+        cio__module_add(drv, op);
     }
     return r;
 }
@@ -274,6 +318,14 @@ cio__driver_free(cio_driver *drv)
     if (drv->mod != NULL)
         cio__loader_release(drv->mod);
     free(drv);
+}
+
+void
+cio__route_set(cio_driver *drv, unsigned opcode, uint8_t route)
+{
+    drv->route[opcode] = route;
+    drv->fast[opcode] = route == CIO__ROUTE_MODULE &&
+                        drv->submit_batch != NULL && !drv->track;
 }
 
 /*
@@ -355,6 +407,13 @@ cio_driver_open(cio_driver **out, const cio_config *cfg)
     drv->ops = desc->ops;
     drv->submit = desc->ops->submit;
     drv->wait = desc->ops->wait;
+    /* The 1.3 batch members, each used on its own when present. */
+    if (CIO__HAS_OP(desc->ops, submit_batch))
+        drv->submit_batch = desc->ops->submit_batch;
+    if (CIO__HAS_OP(desc->ops, wait_batch))
+        drv->wait_batch = desc->ops->wait_batch;
+    drv->batch = drv->submit_batch != NULL;
+    drv->track = !CIO__HAS_OP(desc->ops, cancel_all);
     drv->more_ok = desc->abi_major == 1 && desc->abi_minor >= 2;
     drv->active.link.next = &drv->active;
     drv->active.link.prev = &drv->active;
@@ -375,6 +434,8 @@ cio_driver_open(cio_driver **out, const cio_config *cfg)
         return r;
     }
     cio__driver_routes(drv);
+    for (unsigned i = 0; i < CIO_OP__COUNT; i++)
+        cio__route_set(drv, i, drv->route[i]);
     *out = drv;
     return 0;
 }
@@ -429,12 +490,24 @@ cio_driver_close(cio_driver *drv)
      * first and each op goes back before its cancel, so a cancel that
      * completes ops inline (this one or others) unlinks them safely.
      * Emulated ops are marked cancelled before any shadow is, so that a
-     * multishot does not re-arm after its shadow's cancel.
+     * multishot does not re-arm after its shadow's cancel. Without the
+     * list of MODULE ops (!track) the module cancels them all at once;
+     * the list then holds only emulated ops.
      */
+    if (drv->npend != 0)
+        cio__flush_pend(drv);
+    /* What starts from here on (a SEND_ZC sent again) goes straight in. */
+    drv->batch = 0;
     for (cio_op *op = drv->active.link.next; op != &drv->active;
          op = op->link.next)
         if ((op->link.state & CIO__ST_MASK) == CIO__ST_EMU)
             op->link.reserved |= CIO__OPX_CANCEL;
+    if (!drv->track) {
+        int r = drv->ops->cancel_all(drv->state);
+        if (r < 0)
+            cio__log(CIO_LOG_ERROR, "%s: cancel_all failed during close: %s",
+                     drv->host.module_name, cio_strerror(r));
+    }
     if (drv->active.link.next != &drv->active) {
         pending.link.next = drv->active.link.next;
         pending.link.prev = drv->active.link.prev;
@@ -540,6 +613,8 @@ cio_driver_flush(cio_driver *drv)
 {
     if (drv == NULL)
         return CIO_EINVAL;
+    if (drv->npend != 0)
+        cio__flush_pend(drv);
     if (!CIO__HAS_OP(drv->ops, flush))
         return 0;
     return drv->ops->flush(drv->state);
@@ -562,6 +637,9 @@ cio__cancel(cio_driver *drv, cio_op *op)
 
     switch (op->link.state & CIO__ST_MASK) {
     case CIO__ST_MODULE:
+        /* The module must have the op before it can look for it. */
+        if (drv->npend != 0)
+            cio__flush_pend(drv);
         return drv->ops->cancel(drv->state, op);
     case CIO__ST_POOL:
         r = cio__pool_cancel(&drv->sink, op);
@@ -589,10 +667,86 @@ cio_driver_cancel(cio_driver *drv, cio_op *op)
 }
 
 /*
- * Start @op along @route. A refusal by the backend means it will not
- * complete the op: complete it here, so there is still exactly one
- * final completion.
+ * The module refused @op with @r: it will not complete it, so complete
+ * it here and there is still exactly one final completion. (A module
+ * that handed the op to the pool before refusing it no longer holds
+ * it: the pool completes it.)
  */
+static void
+cio__module_refused(cio_driver *drv, cio_op *op, int r)
+{
+    if ((op->link.state & CIO__ST_MASK) == CIO__ST_MODULE) {
+        cio__module_del(drv, op);
+        cio__ready_fail(drv, op, r);
+    }
+}
+
+void
+cio__flush_pend(cio_driver *drv)
+{
+    cio_op **pend = drv->pend;
+    unsigned n = drv->npend, i = 0;
+
+    /*
+     * The module may complete an op inline, and a completion may start
+     * another op (a refused SEND_ZC sent again): with batch off that
+     * one goes straight to submit(), never into the array being handed
+     * over.
+     */
+    drv->npend = 0;
+    drv->batch = 0;
+    if (n == 1) {
+        /* One op (a task's round trip): submit() costs less. */
+        int r = drv->submit(drv->state, pend[0]);
+        if (r < 0)
+            cio__module_refused(drv, pend[0], r);
+        i = 1;
+    }
+    while (i < n) {
+        int err = CIO_EINVAL;
+        unsigned k = drv->submit_batch(drv->state, pend + i, n - i, &err);
+        if (k > n - i)
+            k = n - i; /* A module bug; trust no more than was asked. */
+        i += k;
+        if (i < n) {
+            cio__module_refused(drv, pend[i], err < 0 ? err : CIO_EINVAL);
+            i++;
+        }
+    }
+    drv->batch = 1;
+}
+
+/* cio__flush_pend, returning 0. */
+static CIO__NOINLINE int
+cio__flush_pend_0(cio_driver *drv)
+{
+    cio__flush_pend(drv);
+    return 0;
+}
+
+/*
+ * Start @op in the module: into the pending batch, or to submit() for a
+ * module without submit_batch.
+ */
+static inline void
+cio__module_start(cio_driver *drv, cio_op *op, uint32_t shadow)
+{
+    int r;
+
+    op->link.state = CIO__ST_MODULE | shadow;
+    cio__module_add(drv, op);
+    if (drv->batch) {
+        drv->pend[drv->npend++] = op;
+        if (drv->npend == CIO__PEND_MAX)
+            cio__flush_pend(drv);
+        return;
+    }
+    r = drv->submit(drv->state, op);
+    if (r < 0)
+        cio__module_refused(drv, op, r);
+}
+
+/* Start @op along @route. */
 static inline void
 cio__route_op(cio_driver *drv, cio_op *op, unsigned route)
 {
@@ -601,13 +755,7 @@ cio__route_op(cio_driver *drv, cio_op *op, unsigned route)
 
     switch (route) {
     case CIO__ROUTE_MODULE:
-        op->link.state = CIO__ST_MODULE | shadow;
-        cio__active_add(drv, op);
-        r = drv->submit(drv->state, op);
-        if (r < 0 && (op->link.state & CIO__ST_MASK) == CIO__ST_MODULE) {
-            cio__active_del(op);
-            cio__ready_fail(drv, op, r);
-        }
+        cio__module_start(drv, op, shadow);
         return;
     case CIO__ROUTE_POOL:
         op->link.state = CIO__ST_POOL | shadow;
@@ -635,54 +783,212 @@ cio__start(cio_driver *drv, cio_op *op)
     cio__route_op(drv, op, drv->route[op->opcode]);
 }
 
-int
-cio_driver_push(cio_driver *drv, cio_op *op)
+/*
+ * Push's way for everything but the common case (see cio_driver_push).
+ * Never inlined, like cio__flush_pend_0: push's common case then needs
+ * no stack frame.
+ */
+static CIO__NOINLINE int
+cio__push_slow(cio_driver *drv, cio_op *op)
 {
-    if (drv == NULL || op == NULL || op->opcode >= CIO_OP__COUNT)
+    unsigned route;
+
+    if (op->opcode >= CIO_OP__COUNT)
         return CIO_EINVAL;
-    if (op->link.owner != NULL)
-        return CIO_EBUSY;
+    route = drv->route[op->opcode];
     op->link.owner = drv;
-    op->link.state = CIO__ST_IDLE;
     op->link.reserved = 0;
     /* result doubles as scratch for the connect attempt: start clean. */
     op->result = 0;
     op->cflags = 0;
     drv->inflight++;
-    if (op->opflags != 0 || drv->route[op->opcode] == CIO__ROUTE_EMU)
+    if (op->opflags == 0 && route == CIO__ROUTE_MODULE) {
+        cio__module_start(drv, op, 0);
+        return 0;
+    }
+    op->link.state = CIO__ST_IDLE;
+    if (op->opflags != 0 || route == CIO__ROUTE_EMU)
         cio__xpush(drv, op);
     else
-        cio__route_op(drv, op, drv->route[op->opcode]);
+        cio__route_op(drv, op, route);
     return 0;
 }
 
 int
-cio_driver_poll_ns(cio_driver *drv, int64_t timeout_ns, cio_entry *entries,
-                   int max)
+cio_driver_push(cio_driver *drv, cio_op *op)
+{
+    unsigned n;
+
+    if (drv == NULL || op == NULL)
+        return CIO_EINVAL;
+    if (op->link.owner != NULL)
+        return CIO_EBUSY;
+    if (op->opflags != 0 || !drv->fast[op->opcode])
+        return cio__push_slow(drv, op);
+    /*
+     * The common case, cio__module_start inlined by hand: into the
+     * pending batch, with no call unless the batch is full. (Push never
+     * runs while a batch is handed over, so drv->batch is set here.)
+     */
+    op->link.owner = drv;
+    op->link.state = CIO__ST_MODULE;
+    op->link.reserved = 0;
+    op->result = 0;
+    op->cflags = 0;
+    drv->inflight++;
+    n = drv->npend;
+    drv->pend[n] = op;
+    drv->npend = n + 1;
+    if (n + 1 == CIO__PEND_MAX)
+        return cio__flush_pend_0(drv); /* A tail call: push needs no frame. */
+    return 0;
+}
+
+/*
+ * cio__take_batch's way for all but a plain final completion: @c, one
+ * completion wait_batch wrote, is finished as cio__driver_complete
+ * would. Returns 1 when it is for the caller: then *@out (which may be
+ * @c itself) is filled and, for a final completion, the op released
+ * (a record, CIO_CF_MORE, is counted in *@more); 0 when it went elsewhere (a
+ * shadow's goes to the emulation, a refused SEND_ZC is sent again) or was a
+ * module bug.
+ */
+static int
+cio__take_one(cio_driver *drv, const cio_entry *c, cio_entry *out,
+              unsigned *more)
+{
+    cio_op *op = c->op;
+    int32_t res = c->result;
+    uint32_t cf = c->flags;
+
+    if (op == NULL || op->link.owner != drv ||
+        (op->link.state & CIO__ST_MASK) != CIO__ST_MODULE) {
+        cio__log(CIO_LOG_ERROR,
+                 "%s: wait_batch() returned an op the backend does not hold",
+                 drv->host.module_name);
+        return 0;
+    }
+    if (cf & CIO_CF_MORE) {
+        /* As in cio__driver_complete, but the record goes out now. */
+        if (drv->more_ok && !(op->link.state & CIO__ST_SHADOW)) {
+            if (op->opcode == CIO_OP_SEND_ZC && res == CIO_ENOTSUP) {
+                op->link.reserved |= CIO__OPX_ZC_RETRY;
+                return 0;
+            }
+            if ((cf & CIO_CF_BUFFER) && (op->link.reserved & CIO__OPX_POOL))
+                cio__bufpool_deliver(op->a.bsel.pool,
+                                     (unsigned)(cf >> CIO_CF_BUFFER_SHIFT));
+            out->op = op;
+            out->user_data = op->user_data;
+            out->result = res;
+            out->flags = cf;
+            (*more)++;
+            return 1;
+        }
+        cf &= ~CIO_CF_MORE;
+    }
+    cio__module_del(drv, op);
+    op->result = res;
+    op->cflags = cf;
+    if (op->link.reserved & CIO__OPX_ZC_RETRY) {
+        op->link.reserved &= ~CIO__OPX_ZC_RETRY;
+        cio__emu_zc_resend(drv, op);
+        return 0;
+    }
+    if (op->link.state & CIO__ST_SHADOW) {
+        cio__emu_done(drv, (cio__shadow *)op);
+        return 0;
+    }
+    if (op->link.reserved != 0)
+        cio__op_settle(drv, op);
+    op->link.owner = NULL;
+    op->link.state = CIO__ST_IDLE;
+    op->link.reserved = 0;
+    out->op = op;
+    out->user_data = op->user_data;
+    out->result = res;
+    out->flags = cf;
+    return 1;
+}
+
+/*
+ * Finish in place the @n completions wait_batch wrote to @e: those for
+ * the caller are compacted to the front with user_data filled in, and
+ * their ops released; the rest go their usual way (cio__take_one).
+ * Returns how many are for the caller.
+ */
+/*
+ * Is @c a plain final completion of a plain op (the common case)? Only
+ * asked when the driver keeps no list of MODULE ops (!drv->track).
+ */
+static inline int
+cio__take_plain(const cio_driver *drv, const cio_op *op, const cio_entry *c)
+{
+    return op != NULL && op->link.owner == drv &&
+           op->link.state == CIO__ST_MODULE && op->link.reserved == 0 &&
+           !(c->flags & CIO_CF_MORE);
+}
+
+/* Finish plain @c of @op: released, result and flags written back. */
+static inline void
+cio__take_release(cio_op *op, const cio_entry *c)
+{
+    uint64_t rf;
+    /* result and flags are adjacent in the entry and the op. */
+    memcpy(&rf, &c->result, 8);
+    memcpy(&op->result, &rf, 8);
+    op->link.owner = NULL;
+    op->link.state = CIO__ST_IDLE;
+}
+
+static unsigned
+cio__take_batch(cio_driver *drv, cio_entry *e, unsigned n)
+{
+    cio_entry *r = e, *end = e + n, *w;
+    unsigned more = 0, kept;
+    /* In a local: the stores through op could alias it for the compiler. */
+    int track = drv->track;
+
+    /*
+     * While nothing was dropped, a plain completion stays where the
+     * module wrote it and only gets its user_data.
+     */
+    if (!track)
+        for (; r < end; r++) {
+            cio_op *op = r->op;
+            if (!cio__take_plain(drv, op, r))
+                break;
+            cio__take_release(op, r);
+            r->user_data = op->user_data;
+        }
+    /* From the first other one on, compacted behind what was kept. */
+    for (w = r; r < end; r++) {
+        cio_op *op = r->op;
+        if (!track && cio__take_plain(drv, op, r)) {
+            cio__take_release(op, r);
+            w->op = op;
+            w->user_data = op->user_data;
+            w->result = r->result;
+            w->flags = r->flags;
+            w++;
+            continue;
+        }
+        w += cio__take_one(drv, r, w, &more);
+    }
+    kept = (unsigned)(w - e);
+    drv->inflight -= kept - more;
+    return kept;
+}
+
+/*
+ * Deliver what the FIFOs hold into @entries (at most @max): records
+ * first, since an op's final completion follows its records.
+ */
+static int
+cio__deliver_lists(cio_driver *drv, cio_entry *entries, int max)
 {
     int n = 0;
 
-    if (drv == NULL || entries == NULL || max <= 0)
-        return CIO_EINVAL;
-    if (cio__pool_sink_ready(&drv->sink))
-        cio__drain_sink(drv);
-    if (drv->rearm_head != NULL)
-        cio__emu_rearm(drv, (unsigned)max);
-    /*
-     * Let the backend flush and reap unless enough is already ready;
-     * never block while something is, or while shadows wait to be
-     * started again.
-     */
-    if (drv->nready + drv->nrec < (unsigned)max) {
-        int idle = drv->ready_head == NULL && drv->rec_head == NULL &&
-                   drv->rearm_head == NULL;
-        int r = drv->wait(drv->state, idle ? timeout_ns : 0);
-        if (cio__pool_sink_ready(&drv->sink))
-            cio__drain_sink(drv);
-        if (r < 0 && drv->ready_head == NULL && drv->rec_head == NULL)
-            return r;
-    }
-    /* Records first: an op's final completion follows its records. */
     while (n < max && drv->rec_head != NULL) {
         cio__rec *r = drv->rec_head;
         drv->rec_head = r->next;
@@ -710,6 +1016,54 @@ cio_driver_poll_ns(cio_driver *drv, int64_t timeout_ns, cio_entry *entries,
     }
     if (drv->ready_head == NULL)
         drv->ready_tail = NULL;
+    return n;
+}
+
+int
+cio_driver_poll_ns(cio_driver *drv, int64_t timeout_ns, cio_entry *entries,
+                   int max)
+{
+    int n = 0, r;
+
+    if (drv == NULL || entries == NULL || max <= 0)
+        return CIO_EINVAL;
+    if (cio__pool_sink_ready(&drv->sink))
+        cio__drain_sink(drv);
+    if (drv->rearm_head != NULL)
+        cio__emu_rearm(drv, (unsigned)max);
+    if (drv->npend != 0)
+        cio__flush_pend(drv);
+    /*
+     * What is queued goes first; then, if there is room, the backend
+     * flushes and reaps. It never blocks when something is delivered
+     * already or shadows wait to be started again.
+     */
+    if (drv->rec_head != NULL || drv->ready_head != NULL) {
+        n = cio__deliver_lists(drv, entries, max);
+        if (n == max)
+            return n;
+    }
+    if (drv->rearm_head != NULL)
+        timeout_ns = 0;
+    if (n != 0)
+        timeout_ns = 0;
+    if (drv->wait_batch != NULL) {
+        r = drv->wait_batch(drv->state, timeout_ns,
+                            (cio_completion *)(void *)(entries + n),
+                            (unsigned)(max - n));
+        if (r > max - n)
+            r = max - n; /* A module bug; trust no more than was asked. */
+        if (r > 0)
+            n += (int)cio__take_batch(drv, entries + n, (unsigned)r);
+    } else {
+        r = drv->wait(drv->state, timeout_ns);
+    }
+    if (cio__pool_sink_ready(&drv->sink))
+        cio__drain_sink(drv);
+    if (n < max && (drv->rec_head != NULL || drv->ready_head != NULL))
+        n += cio__deliver_lists(drv, entries + n, max - n);
+    if (r < 0 && n == 0)
+        return r;
     return n;
 }
 

@@ -9,7 +9,11 @@
  *
  * Where an op is: op->link.state, low byte (CIO__ST_*), with
  * op->link.owner = the driver:
- *   MODULE  the backend holds it; on the circular "active" list;
+ *   MODULE  the backend holds it, or will once the pending batch is
+ *           handed over (drv->pend, for a module with submit_batch);
+ *           on the circular "active" list only when drv->track (a
+ *           module without cancel_all, which close must cancel op by
+ *           op);
  *   POOL    the pool holds it (and link.next/prev, see cio_pool.h);
  *   READY   finally completed, on the FIFO ready list, until polled;
  *   EMU     a caller's op the driver emulates (cio_emu.c): on the active
@@ -23,6 +27,14 @@
  * complete again before it is polled): each becomes a cio__rec on a
  * second FIFO, delivered before the ready ops. Per op that keeps order,
  * since an op's final completion is always queued after its records.
+ *
+ * With a module that has wait_batch (ABI 1.3) most completions never
+ * touch either FIFO: cio_driver_poll first empties the FIFOs into the
+ * caller's entries, then lets the module write its completions right
+ * behind them and finishes each in place (cio__take_batch). Only what
+ * the driver itself makes (emulation, the pool, inline failures) and
+ * what the module hands to host->complete outside wait_batch goes
+ * through the FIFOs, always ahead of what a later wait_batch writes.
  */
 #ifndef CIO_DRIVER_INT_H
 #define CIO_DRIVER_INT_H
@@ -116,11 +128,30 @@ struct cio_bufpool {
     unsigned users; /* Ops in flight that pick from this pool. */
 };
 
+/* Ops collected for one submit_batch call. */
+#define CIO__PEND_MAX 64
+
 struct cio_driver {
     /* Hot: touched on every push and poll. */
+    void *state;
     int (*submit)(void *state, cio_op *op); /* ops->submit, one load less. */
     int (*wait)(void *state, int64_t timeout_ns); /* ops->wait. */
-    void *state;
+    /* ops->wait_batch (1.3) or NULL. */
+    int (*wait_batch)(void *state, int64_t timeout_ns, cio_completion *out,
+                      unsigned max);
+    /* ops->submit_batch (1.3) or NULL. */
+    unsigned (*submit_batch)(void *state, cio_op *const *ops, unsigned n,
+                             int *err);
+    /*
+     * Collect MODULE ops in pend (the module has submit_batch); zero
+     * while a batch is being handed over, so that an op started from
+     * inside it (a completion the module delivers inline) goes straight
+     * to submit().
+     */
+    int batch;
+    /* MODULE ops are on the active list (the module has no cancel_all). */
+    int track;
+    unsigned npend;
     unsigned inflight;
     unsigned nready;
     cio_op *ready_head;
@@ -131,10 +162,22 @@ struct cio_driver {
     cio__shadow *rearm_head;
     cio__shadow *rearm_tail;
     uint8_t route[CIO_OP__COUNT];
+    /*
+     * Per opcode: push may take the short way (route MODULE, a module
+     * with submit_batch, no list to keep), for an op without op flags.
+     * Indexed by any uint8_t, so that an opcode out of range is simply
+     * not fast (the slow way refuses it).
+     */
+    uint8_t fast[256];
     uint8_t native_flags[CIO_OP__COUNT]; /* CIO_OPF_* the backend does. */
     int more_ok; /* The module may complete with CIO_CF_MORE (ABI 1.2). */
     cio__pool_sink sink;
-    /* Sentinel of the circular list of ops the module holds. */
+    /* Pushed MODULE ops not yet handed to submit_batch. */
+    cio_op *pend[CIO__PEND_MAX];
+    /*
+     * Sentinel of the circular list of EMU ops, and of MODULE ops too
+     * when track is set.
+     */
     cio_op active;
     /* Cold. */
     const cio_backend_ops *ops;
@@ -163,8 +206,16 @@ void cio__active_del(cio_op *op);
 void cio__ready_put(cio_driver *drv, cio_op *op);
 /* Queue a completion with CIO_CF_MORE of @op (still in flight). */
 void cio__rec_put(cio_driver *drv, cio_op *op, int32_t result, uint32_t cflags);
+/*
+ * Route @opcode along @route (CIO__ROUTE_*) from now on. Every change of
+ * drv->route after open goes through here, which keeps drv->fast in
+ * step.
+ */
+void cio__route_set(cio_driver *drv, unsigned opcode, uint8_t route);
 /* Start @op (result/cflags/owner set) along its opcode's route. */
 void cio__start(cio_driver *drv, cio_op *op);
+/* Hand the pending batch (drv->pend) to the module's submit_batch. */
+void cio__flush_pend(cio_driver *drv);
 /* Cancel @op wherever the driver holds it (cio_driver_cancel's body). */
 int cio__cancel(cio_driver *drv, cio_op *op);
 

@@ -257,8 +257,8 @@ static void
 cio__bufs_route(cio_driver *drv, int native)
 {
     uint8_t route = native ? CIO__ROUTE_MODULE : CIO__ROUTE_EMU;
-    drv->route[CIO_OP_READ_FIXED] = route;
-    drv->route[CIO_OP_WRITE_FIXED] = route;
+    cio__route_set(drv, CIO_OP_READ_FIXED, route);
+    cio__route_set(drv, CIO_OP_WRITE_FIXED, route);
 }
 
 int

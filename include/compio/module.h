@@ -54,6 +54,13 @@
  *        none of these members, claims no op flag and no new opcode:
  *        the core emulates all of it on top of the module's ordinary
  *        ops (see README.md "Beyond compio").
+ *   1.3  batches across the module boundary. Appended: backend ops
+ *        submit_batch (many ops per call), wait_batch (completions
+ *        written into an array, cio_completion, instead of one
+ *        host->complete call each) and cancel_all (with it the core
+ *        keeps no list of the ops the module holds). All optional: for
+ *        a module without them (every 1.0-1.2 module) the core calls
+ *        submit, wait and cancel as before.
  */
 #ifndef COMPIO_MODULE_H
 #define COMPIO_MODULE_H
@@ -75,7 +82,7 @@ extern "C" {
 /** Bumped on an incompatible change; the loader requires equality. */
 #define CIO_MODULE_ABI_MAJOR 1
 /** Bumped on an append; the loader requires module minor <= host minor. */
-#define CIO_MODULE_ABI_MINOR 2
+#define CIO_MODULE_ABI_MINOR 3
 
 /** True when building against a module ABI of at least major.minor. */
 #define CIO_MODULE_ABI_AT_LEAST(major, minor)                                 \
@@ -139,6 +146,23 @@ typedef struct cio_op_desc {
     /** Blocking implementation, run on the pool. Never NULL. */
     int32_t (*blocking)(cio_op *op);
 } cio_op_desc;
+
+/**
+ * One completion as wait_batch() (1.3) hands it over: the same layout
+ * as cio_entry in compio/driver.h, so that the core can let the module
+ * write straight into the caller's array. The module fills op, result
+ * and cflags; user_data is the core's to fill.
+ */
+typedef struct cio_completion {
+    /** The op, as submit() or submit_batch() received it. */
+    cio_op *op;
+    /** Not the module's: the core sets it to op->user_data. */
+    uint64_t user_data;
+    /** As host->complete's result: bytes, a new fd, or -errno. */
+    int32_t result;
+    /** As host->complete's cflags: CIO_CF_* bits. */
+    uint32_t cflags;
+} cio_completion;
 
 /** One driver's link to the core; opaque to the module. */
 typedef struct cio_host cio_host;
@@ -336,6 +360,42 @@ typedef struct cio_backend_ops {
     int (*buffers_register)(void *state, const cio_iovec *iov, unsigned n);
     /** Drop the registered buffers. 0 or -errno. */
     int (*buffers_unregister)(void *state);
+
+    /* ---- 1.3: all optional; NULL makes the core use the 1.0 calls ---- */
+
+    /**
+     * Start @n ops in order, each exactly as submit() would. Returns
+     * how many were taken; when that is less than @n, ops[ret] was
+     * refused with *@err (a negative errno; the op will not complete,
+     * as when submit() returns an error) and the ops after it were not
+     * looked at. With it the core collects pushed ops and hands them
+     * over in one call before it waits, flushes or cancels, so a
+     * module must not assume that submit order is push time.
+     */
+    unsigned (*submit_batch)(void *state, cio_op *const *ops, unsigned n,
+                             int *err);
+    /**
+     * As wait(), but a completion is written to the next element of
+     * @out (at most @max of them, @max >= 1) instead of being handed to
+     * host->complete; the return is how many were written (0 on
+     * timeout or wake-up) or -errno. Completions that do not fit stay
+     * with the module for the next call. While it runs the module
+     * delivers through @out only; outside it (in submit, cancel,
+     * flush) it may still call host->complete, and the core delivers
+     * those before anything a later wait_batch() writes, so the
+     * completions of one op stay in order.
+     */
+    int (*wait_batch)(void *state, int64_t timeout_ns, cio_completion *out,
+                      unsigned max);
+    /**
+     * Ask that every op the module holds stop, as cancel() would for
+     * each: every op still completes (usually with CIO_ECANCELED).
+     * Called only by cio_driver_close, before it drains. A module that
+     * has it lets the core skip keeping a list of the ops the module
+     * holds; it must then be able to reach all of them itself. 0 or
+     * -errno.
+     */
+    int (*cancel_all)(void *state);
 } cio_backend_ops;
 
 /**

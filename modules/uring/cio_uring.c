@@ -8,12 +8,20 @@
  *
  * Batching. submit() only fills an SQE (user_data = the op's address);
  * no syscall, unless the SQ is full, when it hands the SQ to the kernel
- * with io_uring_submit and goes on. wait() submits and waits in one
- * io_uring_enter, then reaps the CQ in bulk (io_uring_peek_batch_cqe,
- * which also flushes the kernel's overflow list) and delivers through
- * host->complete. With IORING_FEAT_NODROP a full CQ loses nothing: the
- * kernel keeps the extra CQEs and enter may answer EBUSY, which means
- * "reap first", and we do.
+ * with io_uring_submit and goes on; submit_batch() (module ABI 1.3)
+ * fills one SQE per op of the core's batch, taking SQ room once per
+ * batch (cio_uring_prep.c). wait() submits and waits in one
+ * io_uring_enter, then walks the CQ in place (uring_reap, which also
+ * has the kernel flush its overflow list when the ring is empty) and
+ * delivers through host->complete; wait_batch() (1.3) does the same
+ * but writes the completions straight into the caller's entries and
+ * leaves in the CQ what does not fit. With IORING_FEAT_NODROP a full CQ
+ * loses nothing: the kernel keeps the extra CQEs and enter may answer
+ * EBUSY, which means "reap first", and we do.
+ *
+ * cancel_all() (1.3) lets the core close a driver without a list of
+ * the ops in flight: one IORING_ASYNC_CANCEL_ANY (Linux 5.19); on older
+ * kernels the module keeps that list itself, through op->priv.
  *
  * Internal SQEs carry small tag values as user_data (cio_uring_int.h):
  * URING_TAG_IGNORE for the ASYNC_CANCEL that cancel() issues (its own
@@ -88,6 +96,11 @@ uring_block(struct io_uring *ring, struct __kernel_timespec *tsp)
 }
 
 /* CQE flags go to the core unchanged: they are the CIO_CF_* values. */
+_Static_assert(offsetof(struct io_uring_cqe, flags) ==
+                       offsetof(struct io_uring_cqe, res) + 4 &&
+                   offsetof(cio_completion, cflags) ==
+                       offsetof(cio_completion, result) + 4,
+               "res/flags and result/cflags are copied as one 8-byte unit");
 _Static_assert(CIO_CF_BUFFER == IORING_CQE_F_BUFFER &&
                    CIO_CF_MORE == IORING_CQE_F_MORE &&
                    CIO_CF_SOCK_NONEMPTY == IORING_CQE_F_SOCK_NONEMPTY &&
@@ -95,8 +108,6 @@ _Static_assert(CIO_CF_BUFFER == IORING_CQE_F_BUFFER &&
                    CIO_CF_BUFFER_SHIFT == IORING_CQE_BUFFER_SHIFT,
                "CIO_CF_* differ from IORING_CQE_F_*");
 
-/* CQEs looked at per io_uring_peek_batch_cqe. */
-#define URING_REAP_BATCH 64u
 /* Tries when the kernel answers EBUSY/EAGAIN to a submission. */
 #define URING_BUSY_TRIES 1000
 
@@ -104,17 +115,17 @@ _Static_assert(CIO_CF_BUFFER == IORING_CQE_F_BUFFER &&
 
 /* The notify poll fired (or ended): note it, empty the eventfd. */
 static void
-uring_on_notify(uring_state *st, const struct io_uring_cqe *cqe)
+uring_on_notify(uring_state *st, int32_t res, uint32_t flags)
 {
     uint64_t v;
-    if (!(cqe->flags & IORING_CQE_F_MORE))
+    if (!(flags & IORING_CQE_F_MORE))
         st->notify_armed = 0;
-    if (cqe->res == -EINVAL && st->notify_multi) {
+    if (res == -EINVAL && st->notify_multi) {
         /* No multishot poll (Linux < 5.13): re-arm one shot each time. */
         st->notify_multi = 0;
         return;
     }
-    if (cqe->res > 0) {
+    if (res > 0) {
         while (read(st->evfd, &v, sizeof(v)) < 0 && errno == EINTR)
             ;
         st->woke = 1;
@@ -122,35 +133,90 @@ uring_on_notify(uring_state *st, const struct io_uring_cqe *cqe)
 }
 
 /*
- * Deliver every CQE in the ring, in batches. Returns the number of ops
- * completed (internal CQEs are not counted).
+ * Deliver every CQE in the ring: into st->out while wait_batch() runs
+ * (until it is full; the rest stay in the ring), else one by one
+ * through host->complete. The CQ is walked in place, as liburing's
+ * peek_batch_cqe would, and like it, an empty ring whose kernel side
+ * says CQEs are waiting elsewhere (overflow, task work) gets one
+ * GETEVENTS enter to bring them in. Returns the number of ops'
+ * completions delivered (internal CQEs are not counted).
  */
 static unsigned
 uring_reap(uring_state *st)
 {
-    struct io_uring_cqe *cqes[URING_REAP_BATCH];
-    unsigned total = 0, got;
-    do {
-        got = io_uring_peek_batch_cqe(&st->ring, cqes, URING_REAP_BATCH);
-        for (unsigned i = 0; i < got; i++) {
-            const struct io_uring_cqe *cqe = cqes[i];
+    struct io_uring_cq *cq = &st->ring.cq;
+    unsigned mask = cq->ring_mask, total = 0;
+    unsigned head = *cq->khead;
+    unsigned tail = __atomic_load_n(cq->ktail, __ATOMIC_ACQUIRE);
+
+    if (head == tail) {
+        if (!(IO_URING_READ_ONCE(*st->ring.sq.kflags) &
+              (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)))
+            return 0;
+        io_uring_get_events(&st->ring);
+        head = *cq->khead;
+        tail = __atomic_load_n(cq->ktail, __ATOMIC_ACQUIRE);
+    }
+    if (st->out != NULL) {
+        const struct io_uring_cqe *cqes = cq->cqes;
+        cio_completion *o = st->out + st->nout, *start = o;
+        unsigned room = st->out_max - st->nout, k, lim;
+        /*
+         * At most @room CQEs are looked at, internal ones included (they
+         * are rare: the next reap takes what they left behind).
+         */
+        lim = tail - head < room ? tail - head : room;
+        for (k = 0; k < lim; k++) {
+            const struct io_uring_cqe *cqe = &cqes[(head + k) & mask];
             uint64_t ud = cqe->user_data;
-            cio_op *op;
-            int32_t res;
-            if (ud <= URING_TAG_MAX) {
+            if (__builtin_expect(ud <= URING_TAG_MAX, 0)) {
                 if (ud == URING_TAG_NOTIFY)
-                    uring_on_notify(st, cqe);
+                    uring_on_notify(st, cqe->res, cqe->flags);
                 continue;
             }
+            o->op = (cio_op *)(uintptr_t)ud;
+            /* res and flags, then result and cflags: adjacent in both. */
+            memcpy(&o->result, &cqe->res, 8);
+            if (__builtin_expect(o->op->opcode == CIO_OP_POLL_ADD, 0))
+                o->result = uring__poll_result(o->result);
+            o++;
+        }
+        io_uring_smp_store_release(cq->khead, head + lim);
+        total = (unsigned)(o - start);
+        if (st->track)
+            for (o = start; o < start + total; o++)
+                if (!(o->cflags & IORING_CQE_F_MORE))
+                    uring_unhold(o->op);
+        st->nout += total;
+        return total;
+    }
+    /*
+     * One at a time, the head moved on before the call: the core may
+     * call back into the module, which may reap. Then the ring is
+     * looked at again, as the callee may have consumed some of it.
+     */
+    while (head != tail) {
+        const struct io_uring_cqe *cqe = &cq->cqes[head & mask];
+        uint64_t ud = cqe->user_data;
+        int32_t res = cqe->res;
+        uint32_t flags = cqe->flags;
+        cio_op *op;
+        io_uring_smp_store_release(cq->khead, head + 1);
+        if (ud <= URING_TAG_MAX) {
+            if (ud == URING_TAG_NOTIFY)
+                uring_on_notify(st, res, flags);
+        } else {
             op = (cio_op *)(uintptr_t)ud;
-            res = cqe->res;
             if (op->opcode == CIO_OP_POLL_ADD)
                 res = uring__poll_result(res);
-            st->api->complete(st->host, op, res, cqe->flags);
+            if (st->track && !(flags & IORING_CQE_F_MORE))
+                uring_unhold(op);
+            st->api->complete(st->host, op, res, flags);
             total++;
         }
-        io_uring_cq_advance(&st->ring, got);
-    } while (got == URING_REAP_BATCH);
+        head = *cq->khead;
+        tail = __atomic_load_n(cq->ktail, __ATOMIC_ACQUIRE);
+    }
     return total;
 }
 
@@ -199,6 +265,9 @@ uring_submit_sq(uring_state *st)
             continue;
         if ((r != -EBUSY && r != -EAGAIN) || tries >= URING_BUSY_TRIES)
             return r;
+        /* Reaping makes no room while wait_batch's array is full. */
+        if (st->out != NULL && st->nout == st->out_max)
+            return r;
         uring_reap(st);
     }
 }
@@ -208,11 +277,11 @@ uring_submit_sq(uring_state *st)
  * from the emptied ring. NULL with *@err set when the kernel will not
  * take submissions.
  */
-static struct io_uring_sqe *
-uring_get_sqe(uring_state *st, int *err)
+struct io_uring_sqe *
+uring__get_sqe(uring_state *st, int *err)
 {
     for (int tries = 0;; tries++) {
-        struct io_uring_sqe *sqe = io_uring_get_sqe(&st->ring);
+        struct io_uring_sqe *sqe = uring_sqe_next(st);
         int r;
         if (sqe != NULL)
             return sqe;
@@ -231,27 +300,6 @@ uring_get_sqe(uring_state *st, int *err)
     }
 }
 
-static int
-uring_submit(void *state, cio_op *op)
-{
-    uring_state *st = state;
-    struct io_uring_sqe *sqe;
-    int r;
-    if (!st->enabled && (r = uring__enable(st)) < 0)
-        return r;
-    sqe = uring_get_sqe(st, &r);
-    if (sqe == NULL)
-        return r;
-    r = uring__prep(st, sqe, op);
-    if (r < 0) {
-        /* The SQE is taken: make it a harmless, ignored NOP. */
-        io_uring_prep_nop(sqe);
-        io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
-        return r;
-    }
-    return 0;
-}
-
 /*
  * Queue an IORING_OP_ASYNC_CANCEL for @op. The target still completes
  * on its own: -ECANCELED, or its real result if it raced the cancel.
@@ -268,7 +316,7 @@ uring_cancel(void *state, cio_op *op)
         return CIO_ENOENT;
     if (!st->enabled && (r = uring__enable(st)) < 0)
         return r;
-    sqe = uring_get_sqe(st, &r);
+    sqe = uring__get_sqe(st, &r);
     if (sqe == NULL)
         return r;
     io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
@@ -276,6 +324,50 @@ uring_cancel(void *state, cio_op *op)
     if (st->features & IORING_FEAT_CQE_SKIP)
         io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
     return 0;
+}
+
+/*
+ * cancel_all() (ABI 1.3): one IORING_ASYNC_CANCEL_ANY | _ALL where the
+ * kernel has it (Linux 5.19); it cancels the notify poll too, which the
+ * next wait() arms again. Without it, a cancel() for each op on the
+ * held list, which moves to a local sentinel first and each op back
+ * before its cancel, so that a reap inside (a full SQ) unlinks safely.
+ */
+static int
+uring_cancel_all(void *state)
+{
+    uring_state *st = state;
+    struct io_uring_sqe *sqe;
+    uring_link pending;
+    int r, err = 0;
+
+    if (!st->enabled)
+        return 0; /* Never used: nothing to cancel. */
+    if (!st->track) {
+        sqe = uring__get_sqe(st, &r);
+        if (sqe == NULL)
+            return r;
+        io_uring_prep_cancel64(
+            sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+        return 0;
+    }
+    if (st->held.next == &st->held)
+        return 0;
+    pending.next = st->held.next;
+    pending.prev = st->held.prev;
+    pending.next->prev = &pending;
+    pending.prev->next = &pending;
+    st->held.next = st->held.prev = &st->held;
+    while (pending.next != &pending) {
+        cio_op *op = URING_OP_OF(pending.next);
+        uring_unhold(op);
+        uring_hold(st, op);
+        r = uring_cancel(st, op);
+        if (r < 0)
+            err = r;
+    }
+    return err;
 }
 
 static int
@@ -296,7 +388,7 @@ uring_arm_notify(uring_state *st)
 {
     struct io_uring_sqe *sqe;
     int r;
-    sqe = uring_get_sqe(st, &r);
+    sqe = uring__get_sqe(st, &r);
     if (sqe == NULL)
         return r;
     if (st->notify_multi)
@@ -313,6 +405,27 @@ static int
 uring_transient(int r)
 {
     return r == -ETIME || r == -EINTR || r == -EBUSY || r == -EAGAIN;
+}
+
+static int uring_wait(void *state, int64_t timeout_ns);
+
+/*
+ * wait_batch() (ABI 1.3): wait() with st->out set, so the reaps write
+ * into @out; what does not fit stays in the CQ.
+ */
+static int
+uring_wait_batch(void *state, int64_t timeout_ns, cio_completion *out,
+                 unsigned max)
+{
+    uring_state *st = state;
+    int r;
+
+    st->out = out;
+    st->out_max = max;
+    st->nout = 0;
+    r = uring_wait(state, timeout_ns);
+    st->out = NULL;
+    return r;
 }
 
 static int
@@ -346,7 +459,14 @@ uring_wait(void *state, int64_t timeout_ns)
          * asleep and writes the eventfd, whose poll (queued above and
          * submitted by the same enter that waits) then completes. A
          * notify() that finds us awake skips the write; the pending flag
-         * makes this or the next wait() return at once.
+         * makes this or the next wait() return at once. Only these two
+         * need sequential consistency: clearing sleeping after the wait
+         * may be seen late (notify() then writes the eventfd once too
+         * often, which is harmless), and the look at pending after the
+         * wait is a plain load first, so that the usual case (no notify)
+         * costs no locked instruction; a request it misses is seen by
+         * the exchange above at the next wait, which then does not
+         * block.
          */
         if (block) {
             atomic_store(&st->sleeping, 1);
@@ -365,7 +485,7 @@ uring_wait(void *state, int64_t timeout_ns)
                 tsp = &ts;
             }
             r = uring_block(&st->ring, tsp);
-            atomic_store(&st->sleeping, 0);
+            atomic_store_explicit(&st->sleeping, 0, memory_order_release);
         } else if (n != 0 && io_uring_sq_ready(&st->ring) == 0) {
             r = 0; /* Completions in hand, nothing to submit. */
         } else {
@@ -377,7 +497,8 @@ uring_wait(void *state, int64_t timeout_ns)
             return n ? (int)n : r;
         }
         n += uring_reap(st);
-        if (atomic_exchange(&st->pending, 0))
+        if (atomic_load_explicit(&st->pending, memory_order_relaxed) &&
+            atomic_exchange(&st->pending, 0))
             st->woke = 1;
         if (n || st->woke || timeout_ns == 0)
             break;
@@ -448,6 +569,7 @@ uring_create(const cio_host_api *api, cio_host *host, unsigned entries,
     st->host = host;
     st->ring.ring_fd = -1;
     st->notify_multi = 1;
+    st->held.next = st->held.prev = &st->held;
     atomic_init(&st->pending, 0);
     atomic_init(&st->sleeping, 0);
     st->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -591,7 +713,7 @@ static const cio_backend_ops uring_ops = {
     .destroy = uring_destroy,
     .supports = uring_supports,
     .attach = NULL,
-    .submit = uring_submit,
+    .submit = uring__submit,
     .cancel = uring_cancel,
     .flush = uring_flush,
     .wait = uring_wait,
@@ -606,13 +728,16 @@ static const cio_backend_ops uring_ops = {
     .files_unregister = uring__files_unregister,
     .buffers_register = uring__buffers_register,
     .buffers_unregister = uring__buffers_unregister,
+    .submit_batch = uring__submit_batch,
+    .wait_batch = uring_wait_batch,
+    .cancel_all = uring_cancel_all,
 };
 
 CIO_BACKEND_MODULE(uring) = {
     CIO_BACKEND_HEADER,
     .op_priv_size = (uint32_t)sizeof(uring_opriv),
     .name = "uring",
-    .version = "1.2.0",
+    .version = "1.3.0",
     .description = "Linux io_uring completion driver; files and sockets "
                    "in the kernel",
     .caps = CIO_CAP_COMPLETION | CIO_CAP_FILE_ASYNC | CIO_CAP_CANCEL_INFLIGHT |

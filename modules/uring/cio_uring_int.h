@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cio_uring_int.h - state shared by the files of the io_uring module:
- * cio_uring.c (descriptor, probe, create/destroy, submit, cancel, wait,
- * notify), cio_uring_prep.c (opcode -> SQE), cio_uring_setup.c (the
- * [module.uring] knobs, ring set-up with flag fallback, the per-op
- * probe), cio_uring_bufring.c (provided-buffer rings) and
- * cio_uring_register.c (registered files and buffers). Never installed.
+ * cio_uring.c (descriptor, probe, create/destroy, cancel, wait, notify),
+ * cio_uring_prep.c (opcode -> SQE, submit and submit_batch),
+ * cio_uring_setup.c (the [module.uring] knobs, ring set-up with flag
+ * fallback, the per-op probe), cio_uring_bufring.c (provided-buffer
+ * rings) and cio_uring_register.c (registered files and buffers). Never
+ * installed.
  * Cross-file names carry the uring__ prefix and stay hidden: the module
  * is built with -fvisibility=hidden and exports only cio_backend_uring.
  */
@@ -65,6 +66,8 @@ typedef struct uring_knobs {
     uint64_t disabled;
     /* CIO_OPF_* bits left to the core by disable_opflags. */
     uint32_t disabled_opflags;
+    /* cancel_any = no: cancel_all() cancels op by op (debugging). */
+    int no_cancel_any;
 } uring_knobs;
 
 /* A provided-buffer ring: one cio_bufpool registered with the kernel. */
@@ -78,6 +81,12 @@ typedef struct uring_bufring {
     struct uring_bufring *next;   /* The driver's rings. */
 } uring_bufring;
 
+/* A link of the module's own list of the ops it holds (see "track"). */
+typedef struct uring_link {
+    struct uring_link *next;
+    struct uring_link *prev;
+} uring_link;
+
 /* One driver. Everything hangs off this: no global mutable state. */
 typedef struct uring_state {
     struct io_uring ring;
@@ -90,6 +99,21 @@ typedef struct uring_state {
     int notify_armed;  /* A POLL_ADD on evfd is queued or in the kernel. */
     int notify_multi;  /* Try multishot poll for evfd (Linux 5.13). */
     int woke;          /* The notify poll fired since the last wait(). */
+    /*
+     * cancel_all() without IORING_ASYNC_CANCEL_ANY (Linux < 5.19, or
+     * the cancel_any = no knob): the module keeps every op it holds on
+     * the circular list "held" (through op->priv), to cancel them one
+     * by one. With CANCEL_ANY one SQE does it and nothing is kept.
+     */
+    int track;
+    uring_link held;
+    /*
+     * While wait_batch() runs: completions go to out[nout..out_max)
+     * instead of host->complete (out is NULL otherwise).
+     */
+    cio_completion *out;
+    unsigned nout;
+    unsigned out_max;
     uint8_t native[CIO_OP__COUNT]; /* supports() answers. */
     uint8_t opflags[CIO_OP__COUNT]; /* op_flags() answers. */
     uring_bufring *rings; /* Registered buffer rings. */
@@ -103,11 +127,47 @@ typedef struct uring_state {
 
 /*
  * The module's per-op state, overlaid on op->priv: the TIMEOUT's
- * relative delay, which the kernel reads when the SQE is submitted.
+ * relative delay, which the kernel reads when the SQE is submitted, and
+ * the op's place on the held list when the module tracks its ops.
  */
 typedef struct uring_opriv {
     struct __kernel_timespec ts;
+    uring_link link;
 } uring_opriv;
+
+/* The op whose held-list link is @l. */
+#define URING_OP_OF(l)                                                         \
+    ((cio_op *)(void *)((char *)(l) - offsetof(uring_opriv, link) -           \
+                        offsetof(cio_op, priv)))
+
+/* The module's part of @op->priv. */
+static inline uring_opriv *
+uring_priv(cio_op *op)
+{
+    void *p = op->priv.u64;
+    return p;
+}
+
+/* Put @op on the held list (st->track). */
+static inline void
+uring_hold(uring_state *st, cio_op *op)
+{
+    uring_link *l = &uring_priv(op)->link;
+    l->next = &st->held;
+    l->prev = st->held.prev;
+    st->held.prev->next = l;
+    st->held.prev = l;
+}
+
+/* Take @op off the held list. */
+static inline void
+uring_unhold(cio_op *op)
+{
+    uring_link *l = &uring_priv(op)->link;
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    l->next = l->prev = NULL;
+}
 
 /* Enable an R_DISABLED ring from its first user (cio_uring.c). */
 int uring__enable(uring_state *st);
@@ -119,8 +179,30 @@ int uring__ring_init(uring_state *st, const uring_knobs *k);
 int uring__probe_ops(uring_state *st, const uring_knobs *k);
 unsigned uring__kernel_opcode(unsigned opcode);
 
-/* SQE preparation (cio_uring_prep.c). */
-int uring__prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op);
+/*
+ * A free SQE, or NULL when the SQ is full: liburing's io_uring_get_sqe
+ * without the tests that never apply here (the ring has no SQE128).
+ * The acquire load of the kernel's head is what SQPOLL needs; elsewhere
+ * it is a plain load on every architecture that matters.
+ */
+static inline struct io_uring_sqe *
+uring_sqe_next(uring_state *st)
+{
+    struct io_uring_sq *sq = &st->ring.sq;
+    unsigned tail = sq->sqe_tail;
+    if (tail - __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE) >= sq->ring_entries)
+        return NULL;
+    sq->sqe_tail = tail + 1;
+    return &sq->sqes[tail & sq->ring_mask];
+}
+
+/* A free SQE, flushing a full SQ first; NULL with *@err (cio_uring.c). */
+struct io_uring_sqe *uring__get_sqe(uring_state *st, int *err);
+
+/* SQE preparation and the backend's submits (cio_uring_prep.c). */
+int uring__submit(void *state, cio_op *op);
+unsigned uring__submit_batch(void *state, cio_op *const *ops, unsigned n,
+                             int *err);
 int32_t uring__poll_result(int32_t res);
 
 /* Provided-buffer rings (cio_uring_bufring.c): the backend ops. */

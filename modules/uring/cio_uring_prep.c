@@ -16,6 +16,9 @@
  * the multishot form of ACCEPT and RECV, CIO_OPF_BUFFER_SELECT sets
  * IOSQE_BUFFER_SELECT with the pool's buffer group. The liburing
  * helpers reset sqe->flags, so the SQE flags go on last.
+ *
+ * The backend's submit() and submit_batch() live here too, so that the
+ * opcode switch is inlined into both: no call per op on either path.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -109,8 +112,8 @@ uring_prep_recv_select(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
     return 0;
 }
 
-int
-uring__prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
+static inline __attribute__((always_inline)) int
+uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
 {
     uring_opriv *priv;
     int r;
@@ -295,4 +298,114 @@ uring__prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
         sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data(sqe, op);
     return 0;
+}
+
+/*
+ * Fill @sqe for @op; on a refusal the SQE (taken already) becomes a
+ * harmless NOP whose CQE is dropped. @track is st->track.
+ */
+static inline __attribute__((always_inline)) int
+uring_fill(uring_state *st, struct io_uring_sqe *sqe, cio_op *op, int track)
+{
+    int r = uring_prep(st, sqe, op);
+    if (__builtin_expect(r < 0, 0)) {
+        io_uring_prep_nop(sqe);
+        io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+        return r;
+    }
+    if (track)
+        uring_hold(st, op);
+    return 0;
+}
+
+/*
+ * The backend's submit(): one SQE for @op. The SQE comes from the
+ * inline fetch (uring_sqe_next) and is filled by the inline switch
+ * above; only a full SQ (uring__get_sqe flushes it) and a disabled ring
+ * take a call.
+ */
+int
+uring__submit(void *state, cio_op *op)
+{
+    uring_state *st = state;
+    struct io_uring_sqe *sqe;
+    int r;
+
+    if (__builtin_expect(!st->enabled, 0) && (r = uring__enable(st)) < 0)
+        return r;
+    sqe = uring_sqe_next(st);
+    if (__builtin_expect(sqe == NULL, 0) &&
+        (sqe = uring__get_sqe(st, &r)) == NULL)
+        return r;
+    return uring_fill(st, sqe, op, st->track);
+}
+
+/*
+ * The SQEs of submit_batch(): as many as the SQ has room for are taken
+ * at once, one read of the kernel's head for the lot, the ring's fields
+ * in locals (the SQE stores could alias them for the compiler); a full
+ * SQ is flushed (uring__get_sqe) and the rest go on. Returns how many
+ * ops were taken, as submit_batch() does.
+ */
+static unsigned
+uring_fill_batch(uring_state *st, cio_op *const *ops, unsigned n, int *err)
+{
+    struct io_uring_sq *sq = &st->ring.sq;
+    struct io_uring_sqe *sqes = sq->sqes;
+    unsigned i = 0, mask = sq->ring_mask, entries = sq->ring_entries;
+
+    while (i < n) {
+        unsigned tail = sq->sqe_tail, end;
+        unsigned room =
+            entries - (tail - __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE));
+        if (__builtin_expect(room == 0, 0)) {
+            int r;
+            struct io_uring_sqe *sqe = uring__get_sqe(st, &r);
+            if (sqe == NULL || (r = uring_fill(st, sqe, ops[i], 0)) < 0) {
+                *err = r;
+                return i;
+            }
+            i++;
+            continue;
+        }
+        end = n - i < room ? n : i + room;
+        for (; i < end; i++) {
+            int r = uring_fill(st, &sqes[tail & mask], ops[i], 0);
+            tail++;
+            if (__builtin_expect(r < 0, 0)) {
+                sq->sqe_tail = tail;
+                *err = r;
+                return i;
+            }
+        }
+        sq->sqe_tail = tail;
+    }
+    return n;
+}
+
+/*
+ * The backend's submit_batch() (ABI 1.3). When the module keeps its own
+ * list of ops (old kernels, see st->track) each op goes through
+ * submit(), which lists it before anything can reap its completion;
+ * that keeps the loop above free of the test.
+ */
+unsigned
+uring__submit_batch(void *state, cio_op *const *ops, unsigned n, int *err)
+{
+    uring_state *st = state;
+    int r;
+
+    if (__builtin_expect(st->track, 0)) {
+        for (unsigned i = 0; i < n; i++)
+            if ((r = uring__submit(st, ops[i])) < 0) {
+                *err = r;
+                return i;
+            }
+        return n;
+    }
+    if (__builtin_expect(!st->enabled, 0) && (r = uring__enable(st)) < 0) {
+        *err = r;
+        return 0;
+    }
+    return uring_fill_batch(st, ops, n, err);
 }

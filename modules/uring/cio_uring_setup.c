@@ -26,6 +26,12 @@
  *                        buffer_select, fixed_file are left to the
  *                        core's emulation (tests run the emulation on a
  *                        completion backend with it).
+ *   cancel_any = yes|no  debugging knob: no makes cancel_all() (driver
+ *                        close) cancel op by op from the module's own
+ *                        list, as on kernels without
+ *                        IORING_ASYNC_CANCEL_ANY (Linux < 5.19), so
+ *                        tests cover that path (default yes where the
+ *                        kernel has it).
  *
  * Why single_issuer + defer_taskrun by default. A driver belongs to one
  * thread (compio/driver.h), which is exactly the contract of these two
@@ -224,7 +230,7 @@ int
 uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
                   uring_knobs *k)
 {
-    int sqpoll = 0, single = 1, defer = -1, coop = 0, tflag = 0;
+    int sqpoll = 0, single = 1, defer = -1, coop = 0, tflag = 0, cany = 1;
     int r, has_idle, has_cpu, has_defer, has_coop, has_tflag;
 
     memset(k, 0, sizeof(*k));
@@ -247,6 +253,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
             0 ||
         (r = has_tflag = uring_knob_bool(api, host, "taskrun_flag", &tflag)) <
             0 ||
+        (r = uring_knob_bool(api, host, "cancel_any", &cany)) < 0 ||
         (r = uring_knob_ops(api, host, &k->disabled)) < 0 ||
         (r = uring_knob_opflags(api, host, &k->disabled_opflags)) < 0)
         return r;
@@ -283,6 +290,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
     }
     (void)has_coop;
     (void)has_tflag;
+    k->no_cancel_any = !cany;
 
     if (k->cq_entries != 0)
         k->flags |= IORING_SETUP_CQSIZE;
@@ -554,6 +562,16 @@ uring__probe_ops(uring_state *st, const uring_knobs *k)
                                       "ASYNC_CANCEL or POLL_ADD");
         return CIO_ENOSYS;
     }
+    /*
+     * IORING_ASYNC_CANCEL_ANY came with IORING_OP_SOCKET (5.19), like
+     * the op flags below: without it the module tracks its ops.
+     */
+    st->track =
+        k->no_cancel_any || !io_uring_opcode_supported(p, IORING_OP_SOCKET);
+    if (st->track)
+        st->api->log(st->host, CIO_LOG_INFO,
+                     "no IORING_ASYNC_CANCEL_ANY%s: close cancels op by op",
+                     k->no_cancel_any ? " (cancel_any = no)" : "");
     for (i = 0; i < CIO_OP__COUNT; i++) {
         unsigned kop = uring__kernel_opcode(i);
         st->native[i] = kop != UINT_MAX &&

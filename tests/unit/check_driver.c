@@ -197,6 +197,118 @@ START_TEST(ten_thousand_nops)
 }
 END_TEST
 
+/*
+ * The batch paths (module ABI 1.3, which nullbe has): pushes wait in the
+ * facade until the next poll, flush or cancel; completions arrive in the
+ * caller's entries, at most @max at a time, the rest staying with the
+ * module, and in order, also when the pool's and the module's mix.
+ */
+static int64_t
+batch_job(void *arg)
+{
+    (void)arg;
+    return 5;
+}
+
+START_TEST(batch_delivery)
+{
+    enum { N = 200 };
+    cio_driver *drv = open_nullbe(NULL, NULL, NULL);
+    cio_op *ops = calloc(N + 1, sizeof(*ops));
+    cio_entry e[16];
+    uint64_t expect = 0;
+    int got = 0, max = 1, blk = 0;
+
+    ck_assert_ptr_nonnull(ops);
+    for (int i = 0; i < N; i++) {
+        cio_op_nop(&ops[i]);
+        ops[i].user_data = (uint64_t)i;
+        ck_assert_int_eq(cio_driver_push(drv, &ops[i]), 0);
+    }
+    /* One pooled op among them: its completion comes in between. */
+    cio_op_blocking(&ops[N], batch_job, NULL);
+    ops[N].user_data = 1000;
+    ck_assert_int_eq(cio_driver_push(drv, &ops[N]), 0);
+    ck_assert_uint_eq(cio_driver_inflight(drv), N + 1);
+    while (got < N + 1) {
+        int n = cio_driver_poll(drv, 1000, e, max);
+        ck_assert_int_ge(n, 0);
+        ck_assert_int_le(n, max);
+        for (int j = 0; j < n; j++) {
+            ck_assert_ptr_null(e[j].op->link.owner);
+            ck_assert_uint_eq(e[j].user_data, e[j].op->user_data);
+            ck_assert_int_eq(e[j].result, e[j].op->result);
+            if (e[j].user_data == 1000) {
+                ck_assert_int_eq(e[j].result, 5);
+                blk++;
+                continue;
+            }
+            ck_assert_uint_eq(e[j].user_data, expect++);
+            ck_assert_int_eq(e[j].result, 0);
+            /* Push it again right away: it goes behind those queued. */
+            if (e[j].user_data < 20) {
+                e[j].op->user_data += N;
+                ck_assert_int_eq(cio_driver_push(drv, e[j].op), 0);
+                got--;
+            }
+        }
+        got += n;
+        ck_assert_uint_eq(cio_driver_inflight(drv), (unsigned)(N + 1 - got));
+        max = max % 16 + 1;
+    }
+    ck_assert_int_eq(blk, 1);
+    ck_assert_uint_eq(expect, N + 20);
+    ck_assert_int_eq(cio_driver_poll(drv, 0, e, 16), 0);
+    cio_driver_close(drv);
+    free(ops);
+}
+END_TEST
+
+/* Cancel reaches an op still waiting in the facade's pending batch. */
+START_TEST(cancel_pending)
+{
+    cio_driver *drv = open_nullbe(NULL, NULL, NULL);
+    cio_op a, b, c, ac;
+    cio_entry e[4];
+    int seen = 0;
+
+    cio_op_nop(&a);
+    cio_op_nop(&b);
+    cio_op_nop(&c);
+    a.user_data = 1;
+    b.user_data = 2;
+    c.user_data = 3;
+    ck_assert_int_eq(cio_driver_push(drv, &a), 0);
+    ck_assert_int_eq(cio_driver_push(drv, &b), 0);
+    ck_assert_int_eq(cio_driver_push(drv, &c), 0);
+    ck_assert_int_eq(cio_driver_cancel(drv, &b), 0);
+    /* ASYNC_CANCEL of an op no poll has handed over yet. */
+    cio_op_async_cancel(&ac, &c);
+    ac.user_data = 4;
+    ck_assert_int_eq(cio_driver_push(drv, &ac), 0);
+    reap(drv, e, 4);
+    for (int i = 0; i < 4; i++) {
+        switch (e[i].user_data) {
+        case 1:
+            ck_assert_int_eq(e[i].result, 0);
+            break;
+        case 2:
+        case 3:
+            ck_assert_int_eq(e[i].result, CIO_ECANCELED);
+            break;
+        default:
+            ck_assert_uint_eq(e[i].user_data, 4);
+            ck_assert_int_eq(e[i].result, 0);
+        }
+        seen |= 1 << e[i].user_data;
+    }
+    ck_assert_int_eq(seen, 0x1e);
+    ck_assert_int_eq(cio_driver_poll(drv, 0, e, 4), 0);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+    cio_driver_close(drv);
+}
+END_TEST
+
 /* Pooled file IO through a temporary file; @drv decides the route. */
 static void
 file_io(cio_driver *drv)
@@ -546,6 +658,8 @@ driver_suite(void)
     tcase_add_test(tc, nop_round_trip);
     tcase_add_test(tc, push_errors);
     tcase_add_test(tc, ten_thousand_nops);
+    tcase_add_test(tc, batch_delivery);
+    tcase_add_test(tc, cancel_pending);
     tcase_add_test(tc, pooled_file_io);
     tcase_add_test(tc, module_forwards_to_pool);
     tcase_add_test(tc, blocking_op);

@@ -14,6 +14,10 @@
  * completes NOPs with CIO_CF_MORE set (a bit that meant nothing in 1.0).
  * check_oldabi proves the core emulates every 1.2 feature for it and
  * ignores that bit.
+ *
+ * nullbe itself has the 1.3 batch members (submit_batch, wait_batch,
+ * cancel_all), so check_driver runs the core's batch paths; oldbe, and
+ * epoll in the conformance suites, run the per-op ones.
  */
 #define _GNU_SOURCE 1
 #include <compio/module.h>
@@ -191,6 +195,66 @@ nullbe_wait(void *state, int64_t timeout_ns)
     return nullbe_deliver(nb);
 }
 
+#ifndef NULLBE_OLD_ABI
+/* 1.3: submit() for each, up to the first refusal. */
+static unsigned
+nullbe_submit_batch(void *state, cio_op *const *ops, unsigned n, int *err)
+{
+    for (unsigned i = 0; i < n; i++) {
+        int r = nullbe_submit(state, ops[i]);
+        if (r < 0) {
+            *err = r;
+            return i;
+        }
+    }
+    return n;
+}
+
+/* 1.3: as wait(), into @out; NOPs that do not fit stay queued. */
+static int
+nullbe_wait_batch(void *state, int64_t timeout_ns, cio_completion *out,
+                  unsigned max)
+{
+    nullbe *nb = state;
+    struct pollfd p = {.fd = nb->wake[0], .events = POLLIN};
+    unsigned n = 0;
+    int ms;
+
+    if (nb->head == NULL) {
+        if (timeout_ns < 0)
+            ms = -1;
+        else if (timeout_ns / 1000000 >= INT_MAX)
+            ms = INT_MAX;
+        else
+            ms = (int)((timeout_ns + 999999) / 1000000);
+        if (poll(&p, 1, ms) < 0 && errno != EINTR)
+            return -errno;
+    }
+    nullbe_drain_wake(nb);
+    while (n < max && nb->head != NULL) {
+        cio_op *op = nb->head;
+        nb->head = NULLBE_NEXT(op);
+        if (nb->head == NULL)
+            nb->tail = NULL;
+        out[n].op = op;
+        out[n].result = 0;
+        out[n].cflags = 0;
+        n++;
+    }
+    return (int)n;
+}
+
+/* 1.3: cancel every queued NOP, inline. */
+static int
+nullbe_cancel_all(void *state)
+{
+    nullbe *nb = state;
+    while (nb->head != NULL)
+        nullbe_cancel(state, nb->head);
+    return 0;
+}
+#endif
+
 static int
 nullbe_notify(void *state)
 {
@@ -215,6 +279,11 @@ static const cio_backend_ops nullbe_ops = {
     .cancel = nullbe_cancel,
     .wait = nullbe_wait,
     .notify = nullbe_notify,
+#ifndef NULLBE_OLD_ABI
+    .submit_batch = nullbe_submit_batch,
+    .wait_batch = nullbe_wait_batch,
+    .cancel_all = nullbe_cancel_all,
+#endif
 };
 
 #ifdef NULLBE_OLD_ABI

@@ -4,8 +4,13 @@
  * conformance suite: the per-op fallback to the pool (disable_ops), the
  * refusal under a seccomp filter and the fallback of "auto" to epoll,
  * the SQ-full and CQ-overflow paths, knob validation, a set-up flag the
- * kernel rejects being dropped, notify from another thread, and closing
- * a driver with thousands of ops in flight.
+ * kernel rejects being dropped, notify from another thread, closing
+ * a driver with thousands of ops in flight, and the batch paths of
+ * module ABI 1.3 (completions that do not fit in the caller's entries
+ * stay in the CQ, in order). The tests that close drivers with ops in
+ * flight run twice: with IORING_ASYNC_CANCEL_ANY and, through the
+ * cancel_any = no knob, with the module's own list of its ops, as on
+ * kernels before 5.19.
  *
  * Every test goes through the public driver API only. The program SKIPs
  * (exit 77) when io_uring cannot run here.
@@ -30,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +72,12 @@ open_uring(cio_driver **drv, ...)
     cio_config_free(cfg);
     return r;
 }
+
+/*
+ * For the tests that run twice (tcase_add_loop_test): on round 1 the
+ * last knob is cancel_any = no; on round 0 the NULL key ends the list.
+ */
+#define CANCEL_KNOB(i) ((i) ? "cancel_any" : NULL), "no"
 
 static cio_driver *
 must_open(cio_driver **pdrv, int r)
@@ -404,8 +416,8 @@ START_TEST(t_sq_full_cq_overflow)
     unsigned char *seen;
     int fd, sv[2], got = 0, fds0 = cio_test_count_fds();
 
-    drv = must_open(&drv, open_uring(&drv, "entries", "4", "cq_entries",
-                                    "8", NULL));
+    drv = must_open(&drv, open_uring(&drv, "entries", "4", "cq_entries", "8",
+                                     CANCEL_KNOB(_i), NULL));
     ops = calloc(FLOOD_TOTAL, sizeof(*ops));
     e = calloc(FLOOD_TOTAL, sizeof(*e));
     seen = calloc(FLOOD_TOTAL, 1);
@@ -516,6 +528,7 @@ START_TEST(t_knob_validation)
     expect_bad("single_issuer", "no", "taskrun_flag", "yes",
                "needs coop_taskrun or defer_taskrun");
     expect_bad("disable_ops", "read_at,bogus", NULL, NULL, "'bogus'");
+    expect_bad("cancel_any", "maybe", NULL, NULL, "cancel_any");
     /* Good values are taken. */
     drv = must_open(&drv, open_uring(&drv, "entries", "8", "cq_entries", "64",
                                     "coop_taskrun", "on", "single_issuer",
@@ -695,7 +708,8 @@ START_TEST(t_teardown_thousands)
     if (want_fds(2 * (rlim_t)npairs + 64) < 2 * (rlim_t)npairs + 64)
         npairs = 200; /* Few descriptors: two recvs per pair, fewer pairs. */
     fds0 = cio_test_count_fds();
-    drv = must_open(&drv, open_uring(&drv, "entries", "64", NULL));
+    drv = must_open(&drv, open_uring(&drv, "entries", "64", CANCEL_KNOB(_i),
+                                    NULL));
     ops = calloc(TOTAL, sizeof(*ops));
     bufs = calloc(TOTAL, 1);
     pairs = calloc((size_t)npairs, sizeof(*pairs));
@@ -752,7 +766,7 @@ START_TEST(t_cancel_unsubmitted_and_running)
     cio_entry e[3];
     char buf[8];
     int sv[2];
-    drv = must_open(&drv, open_uring(&drv, NULL));
+    drv = must_open(&drv, open_uring(&drv, CANCEL_KNOB(_i), NULL));
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
                      0);
     /* Cancelled while its SQE still sits in the SQ: never reaches data. */
@@ -779,6 +793,111 @@ START_TEST(t_cancel_unsubmitted_and_running)
 }
 END_TEST
 
+/* ---- batches (module ABI 1.3) ---- */
+
+/*
+ * Entries for fewer completions than the CQ holds: the rest wait in the
+ * CQ, none is lost or doubled, and per op the order stands: a multishot
+ * ACCEPT's CIO_CF_MORE completions all come before its final one, and
+ * the op stays the driver's until then.
+ */
+START_TEST(t_small_entries)
+{
+    enum { NNOP = 100, NCONN = 5 };
+    cio_driver *drv;
+    cio_op nops[NNOP], pa, acc;
+    cio_entry e[4];
+    struct sockaddr_un sa;
+    socklen_t salen;
+    int sv[2], lfd, cli[NCONN], got = 0, more = 0, fin = 0, maxn = 1;
+    uint64_t expect = 0;
+
+    drv = must_open(&drv, open_uring(&drv, "entries", "128", "cq_entries",
+                                    "256", CANCEL_KNOB(_i), NULL));
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+                     0);
+    for (int i = 0; i < NNOP; i++) {
+        cio_op_nop(&nops[i]);
+        cio_test_push(drv, &nops[i], (uint64_t)i);
+    }
+    /* A POLL_ADD's result is mapped to CIO_POLL_* on the batch path too. */
+    cio_op_poll_add(&pa, sv[0], CIO_POLL_IN);
+    cio_test_push(drv, &pa, 500);
+    ck_assert_int_eq(write(sv[1], "x", 1), 1);
+    while (got < NNOP + 1) {
+        int n = cio_driver_poll(drv, 10000, e, maxn);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_le(n, maxn);
+        for (int j = 0; j < n; j++) {
+            ck_assert_ptr_null(e[j].op->link.owner);
+            if (e[j].user_data == 500) {
+                ck_assert_int_eq(e[j].result & CIO_POLL_IN, CIO_POLL_IN);
+                continue;
+            }
+            /* NOPs complete in submission order. */
+            ck_assert_uint_eq(e[j].user_data, expect++);
+            ck_assert_int_eq(e[j].result, 0);
+        }
+        got += n;
+        maxn = maxn % 4 + 1;
+    }
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+
+    /* Multishot ACCEPT, one entry per poll. */
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(lfd, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    /* Autobind: an abstract address of the kernel's choosing. */
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa_family_t)),
+                     0);
+    salen = sizeof(sa);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
+    ck_assert_int_eq(listen(lfd, NCONN), 0);
+    cio_op_accept_multishot(&acc, lfd, 0);
+    cio_test_push(drv, &acc, 7);
+    for (int i = 0; i < NCONN; i++) {
+        cli[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(cli[i], 0);
+        ck_assert_int_eq(connect(cli[i], (struct sockaddr *)&sa, salen), 0);
+    }
+    while (more < NCONN) {
+        int n = cio_driver_poll(drv, 10000, e, 1);
+        ck_assert_int_eq(n, 1);
+        ck_assert_ptr_eq(e[0].op, &acc);
+        ck_assert_uint_eq(e[0].user_data, 7);
+        ck_assert_int_ge(e[0].result, 0);
+        ck_assert(cio_entry_more(e));
+        ck_assert_ptr_nonnull(acc.link.owner);
+        close(e[0].result);
+        more++;
+    }
+    ck_assert_uint_eq(cio_driver_inflight(drv), 1);
+    ck_assert_int_eq(cio_driver_cancel(drv, &acc), 0);
+    while (!fin) {
+        int n = cio_driver_poll(drv, 10000, e, 1);
+        ck_assert_int_eq(n, 1);
+        ck_assert_ptr_eq(e[0].op, &acc);
+        if (cio_entry_more(e)) {
+            close(e[0].result);
+            continue;
+        }
+        ck_assert_int_eq(e[0].result, CIO_ECANCELED);
+        ck_assert_int_eq(acc.result, CIO_ECANCELED);
+        fin = 1;
+    }
+    ck_assert_ptr_null(acc.link.owner);
+    ck_assert_uint_eq(cio_driver_inflight(drv), 0);
+    ck_assert_int_eq(cio_driver_poll(drv, 20, e, 4), 0);
+    for (int i = 0; i < NCONN; i++)
+        close(cli[i]);
+    close(lfd);
+    close(sv[0]);
+    close(sv[1]);
+    cio_driver_close(drv);
+}
+END_TEST
+
 /* ---- main ---- */
 
 static Suite *
@@ -789,13 +908,14 @@ uring_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_disable_ops);
     tcase_add_test(tc, t_seccomp_refusal);
-    tcase_add_test(tc, t_sq_full_cq_overflow);
+    tcase_add_loop_test(tc, t_sq_full_cq_overflow, 0, 2);
     tcase_add_test(tc, t_knob_validation);
     tcase_add_test(tc, t_rejected_flag_dropped);
     tcase_add_test(tc, t_notify_thread);
     tcase_add_test(tc, t_pool_wakes_ring);
-    tcase_add_test(tc, t_teardown_thousands);
-    tcase_add_test(tc, t_cancel_unsubmitted_and_running);
+    tcase_add_loop_test(tc, t_teardown_thousands, 0, 2);
+    tcase_add_loop_test(tc, t_cancel_unsubmitted_and_running, 0, 2);
+    tcase_add_loop_test(tc, t_small_entries, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
