@@ -511,6 +511,7 @@ kq_run(void *state, int64_t timeout_ns)
             /* EINTR: "all changes in the changelist have been applied". */
             got = 0;
         }
+        kq__timer_order(st, st->events, got);
         for (int i = 0; i < got; i++) {
             if (st->events[i].flags & EV_ERROR)
                 again = 1; /* The kernel did not scan for events. */

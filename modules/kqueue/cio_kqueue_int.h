@@ -184,6 +184,7 @@ void kq__fd_forget_kernel(kq_state *st);
 int kq__timer_add(kq_state *st, cio_op *op);
 int kq__timer_cancel(kq_state *st, cio_op *op);
 unsigned kq__timer_event(kq_state *st, const struct kevent *ev);
+void kq__timer_order(kq_state *st, struct kevent *ev, int n);
 unsigned kq__timer_error(kq_state *st, uintptr_t ident, int err);
 int kq__timer_build(kq_state *st, struct kevent *out, int room);
 void kq__timer_forget_kernel(kq_state *st);

@@ -218,6 +218,54 @@ kq__timer_event(kq_state *st, const struct kevent *ev)
     return 1;
 }
 
+/* A fired timer event (not an EV_ERROR receipt for a timer change). */
+static int
+kq_is_timer_event(const struct kevent *ev)
+{
+    return ev->filter == EVFILT_TIMER && !(ev->flags & EV_ERROR);
+}
+
+/* Its op's deadline; 0 for a slot no longer live (dropped anyway). */
+static uint64_t
+kq_timer_key(const kq_state *st, const struct kevent *ev)
+{
+    uintptr_t id = ev->ident;
+
+    if (id >= st->nslots || st->slots[id].state != KQ_TS_LIVE)
+        return 0;
+    return kq__priv(st->slots[id].op)->deadline;
+}
+
+/*
+ * Several TIMEOUT knotes can fire in one kevent() call (a loaded machine
+ * wakes late) and the kernel promises no order among them; ops complete
+ * in deadline order, as on the other backends. So the timer events are
+ * sorted among themselves, in the entries they occupy, before dispatch
+ * (an insertion sort: a batch holds few of them).
+ */
+void
+kq__timer_order(kq_state *st, struct kevent *ev, int n)
+{
+    for (int i = 1; i < n; i++) {
+        struct kevent cur;
+        uint64_t key;
+        int hole = i;
+        if (!kq_is_timer_event(&ev[i]))
+            continue;
+        cur = ev[i];
+        key = kq_timer_key(st, &cur);
+        for (int j = i - 1; j >= 0; j--) {
+            if (!kq_is_timer_event(&ev[j]))
+                continue;
+            if (kq_timer_key(st, &ev[j]) <= key)
+                break;
+            ev[hole] = ev[j];
+            hole = j;
+        }
+        ev[hole] = cur;
+    }
+}
+
 /*
  * An EV_ERROR entry for a timer change. For a live slot the EV_ADD
  * failed (ENOMEM: "the maximum number of timers has been exceeded"):

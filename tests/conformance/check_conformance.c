@@ -892,6 +892,18 @@ START_TEST(t_timeout_op)
     cio_test_push(drv, &a, 3);
     ck_assert_int_eq(cio_driver_cancel(drv, &a), 0);
     ck_assert_int_eq(reap_op(drv, &a, 2000), CIO_ECANCELED);
+    /* Both due before the driver looks (a late wake-up under load):
+     * still deadline order, one at a time. */
+    cio_op_timeout(&b, 20000000u);
+    cio_op_timeout(&a, 10000000u);
+    cio_test_push(drv, &b, 4);
+    cio_test_push(drv, &a, 5);
+    cio_driver_flush(drv);
+    usleep(60000);
+    cio_test_reap(drv, e, 1, 5000);
+    ck_assert_ptr_eq(e[0].op, &a);
+    cio_test_reap(drv, e, 1, 5000);
+    ck_assert_ptr_eq(e[0].op, &b);
     cio_driver_close(drv);
     END();
 }
