@@ -196,7 +196,8 @@ reader(char *buf, int num, void *arg)
     }
     ctx->lineno++;
     s = ctx->line;
-    if (ctx->lineno == 1 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+    /* A UTF-8 byte order mark; the line may be shorter than it. */
+    if (ctx->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         s += 3;
     while (*s == ' ' || *s == '\t')
         s++;
