@@ -183,6 +183,9 @@ uring_reap(uring_state *st)
         }
         io_uring_smp_store_release(cq->khead, head + lim);
         total = (unsigned)(o - start);
+        if (__builtin_expect(URING_UNDER_VALGRIND(), 0))
+            for (o = start; o < start + total; o++)
+                uring__vg_defined(st, o->op, o->result, o->cflags);
         if (st->track)
             for (o = start; o < start + total; o++)
                 if (!(o->cflags & IORING_CQE_F_MORE))
@@ -211,6 +214,8 @@ uring_reap(uring_state *st)
                 res = uring__poll_result(res);
             if (st->track && !(flags & IORING_CQE_F_MORE))
                 uring_unhold(op);
+            if (__builtin_expect(URING_UNDER_VALGRIND(), 0))
+                uring__vg_defined(st, op, res, flags);
             st->api->complete(st->host, op, res, flags);
             total++;
         }

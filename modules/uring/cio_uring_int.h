@@ -221,4 +221,9 @@ int uring__files_unregister(void *state);
 int uring__buffers_register(void *state, const cio_iovec *iov, unsigned n);
 int uring__buffers_unregister(void *state);
 
+/* cio_uring_vg.c: under valgrind, mark what a completion's op received
+ * from the kernel as defined. */
+void uring__vg_defined(uring_state *st, const cio_op *op, int32_t res,
+                       uint32_t cflags);
+
 #endif /* CIO_URING_INT_H */
