@@ -54,6 +54,20 @@ int cio__net_stream_new(void **out, size_t size, cio_fd fd);
 int cio__net_stream_close(cio__fdstream *s);
 
 /*
+ * What TCP and Unix streams share (their objects differ only in type):
+ * accept a connection on listener @lfd, or connect a new socket of a
+ * family in @families to @addr, into a stream object of @size bytes.
+ * *@out is NULL on failure. 0 or -errno.
+ */
+int cio__net_accept_stream(cio_fd lfd, void **out, size_t size,
+                           cio_sockaddr *peer);
+int cio__net_connect_stream(int families, const cio_sockaddr *addr, void **out,
+                            size_t size);
+
+/* Close a listener's socket and free the object. NULL is fine. */
+int cio__net_listener_close(void *listener, cio_fd fd);
+
+/*
  * 0 when @a is a usable address of a family in @families (a mask of
  * CIO__NET_IP and CIO__NET_UNIX), else CIO_EINVAL (NULL, empty, bad
  * length) or CIO_EAFNOSUPPORT.

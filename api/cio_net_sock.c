@@ -377,3 +377,45 @@ cio__net_stream_new(void **out, size_t size, cio_fd fd)
     *out = s;
     return 0;
 }
+
+int
+cio__net_accept_stream(cio_fd lfd, void **out, size_t size, cio_sockaddr *peer)
+{
+    cio_fd fd;
+    int r;
+
+    *out = NULL;
+    r = cio__net_accept(lfd, &fd, peer);
+    if (r < 0)
+        return r;
+    return cio__net_stream_new(out, size, fd);
+}
+
+int
+cio__net_connect_stream(int families, const cio_sockaddr *addr, void **out,
+                        size_t size)
+{
+    cio_fd fd;
+    int r;
+
+    *out = NULL;
+    r = cio__net_check_addr(addr, families);
+    if (r < 0)
+        return r;
+    r = cio__net_connect(SOCK_STREAM, addr, &fd);
+    if (r < 0)
+        return r;
+    return cio__net_stream_new(out, size, fd);
+}
+
+int
+cio__net_listener_close(void *listener, cio_fd fd)
+{
+    int r;
+
+    if (listener == NULL)
+        return 0;
+    r = cio__api_close(fd);
+    free(listener);
+    return r;
+}

@@ -49,7 +49,6 @@ cio_tcp_listen(cio_tcp_listener **out, const cio_sockaddr *addr,
 int
 cio_tcp_accept(cio_tcp_listener *l, cio_tcp_stream **out, cio_sockaddr *peer)
 {
-    cio_fd fd;
     void *s;
     int r;
 
@@ -61,14 +60,9 @@ cio_tcp_accept(cio_tcp_listener *l, cio_tcp_stream **out, cio_sockaddr *peer)
             memset(peer, 0, sizeof *peer);
         return CIO_EINVAL;
     }
-    r = cio__net_accept(l->fd, &fd, peer);
-    if (r < 0)
-        return r;
-    r = cio__net_stream_new(&s, sizeof(cio_tcp_stream), fd);
-    if (r < 0)
-        return r;
+    r = cio__net_accept_stream(l->fd, &s, sizeof(cio_tcp_stream), peer);
     *out = s;
-    return 0;
+    return r;
 }
 
 int
@@ -88,13 +82,7 @@ cio_tcp_listener_fd(const cio_tcp_listener *l)
 int
 cio_tcp_listener_close(cio_tcp_listener *l)
 {
-    int r;
-
-    if (l == NULL)
-        return 0;
-    r = cio__api_close(l->fd);
-    free(l);
-    return r;
+    return cio__net_listener_close(l, l != NULL ? l->fd : CIO_INVALID_FD);
 }
 
 /* ---- connect ---- */
@@ -102,24 +90,14 @@ cio_tcp_listener_close(cio_tcp_listener *l)
 int
 cio_tcp_connect(cio_tcp_stream **out, const cio_sockaddr *addr)
 {
-    cio_fd fd;
     void *s;
     int r;
 
     if (out == NULL)
         return CIO_EINVAL;
-    *out = NULL;
-    r = cio__net_check_addr(addr, CIO__NET_IP);
-    if (r < 0)
-        return r;
-    r = cio__net_connect(SOCK_STREAM, addr, &fd);
-    if (r < 0)
-        return r;
-    r = cio__net_stream_new(&s, sizeof(cio_tcp_stream), fd);
-    if (r < 0)
-        return r;
+    r = cio__net_connect_stream(CIO__NET_IP, addr, &s, sizeof(cio_tcp_stream));
     *out = s;
-    return 0;
+    return r;
 }
 
 int

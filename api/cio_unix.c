@@ -112,7 +112,6 @@ cio_unix_listen(cio_unix_listener **out, const cio_sockaddr *addr,
 int
 cio_unix_accept(cio_unix_listener *l, cio_unix_stream **out, cio_sockaddr *peer)
 {
-    cio_fd fd;
     void *s;
     int r;
 
@@ -124,14 +123,9 @@ cio_unix_accept(cio_unix_listener *l, cio_unix_stream **out, cio_sockaddr *peer)
             memset(peer, 0, sizeof *peer);
         return CIO_EINVAL;
     }
-    r = cio__net_accept(l->fd, &fd, peer);
-    if (r < 0)
-        return r;
-    r = cio__net_stream_new(&s, sizeof(cio_unix_stream), fd);
-    if (r < 0)
-        return r;
+    r = cio__net_accept_stream(l->fd, &s, sizeof(cio_unix_stream), peer);
     *out = s;
-    return 0;
+    return r;
 }
 
 int
@@ -151,13 +145,7 @@ cio_unix_listener_fd(const cio_unix_listener *l)
 int
 cio_unix_listener_close(cio_unix_listener *l)
 {
-    int r;
-
-    if (l == NULL)
-        return 0;
-    r = cio__api_close(l->fd);
-    free(l);
-    return r;
+    return cio__net_listener_close(l, l != NULL ? l->fd : CIO_INVALID_FD);
 }
 
 /* ---- streams ---- */
@@ -165,24 +153,15 @@ cio_unix_listener_close(cio_unix_listener *l)
 int
 cio_unix_connect(cio_unix_stream **out, const cio_sockaddr *addr)
 {
-    cio_fd fd;
     void *s;
     int r;
 
     if (out == NULL)
         return CIO_EINVAL;
-    *out = NULL;
-    r = cio__net_check_addr(addr, CIO__NET_UNIX);
-    if (r < 0)
-        return r;
-    r = cio__net_connect(SOCK_STREAM, addr, &fd);
-    if (r < 0)
-        return r;
-    r = cio__net_stream_new(&s, sizeof(cio_unix_stream), fd);
-    if (r < 0)
-        return r;
+    r = cio__net_connect_stream(CIO__NET_UNIX, addr, &s,
+                                sizeof(cio_unix_stream));
     *out = s;
-    return 0;
+    return r;
 }
 
 int
