@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,8 @@ struct cio_dispatcher {
     pthread_cond_t cv;
     unsigned reported;
     int err;
+    /* The failing worker's cio_error_detail(), which is per thread. */
+    char detail[512];
 };
 
 /* ---- jobs ---- */
@@ -227,10 +230,12 @@ worker_report(dispatch_worker *w, int err)
     cio_dispatcher *d = w->d;
 
     pthread_mutex_lock(&d->mu);
-    if (err == 0)
+    if (err == 0) {
         w->up = 1;
-    else if (d->err == 0)
+    } else if (d->err == 0) {
         d->err = err;
+        snprintf(d->detail, sizeof d->detail, "%s", cio_error_detail());
+    }
     d->reported++;
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
@@ -419,8 +424,12 @@ cio_dispatcher_new(cio_dispatcher **out, const cio_dispatcher_opts *opts)
     pthread_mutex_lock(&d->mu);
     while (d->reported < created)
         pthread_cond_wait(&d->cv, &d->mu);
-    if (rc == 0)
+    if (rc == 0) {
         rc = d->err;
+        /* Hand the worker's explanation to the caller's thread. */
+        if (rc != 0)
+            cio__set_detail("%s", d->detail);
+    }
     pthread_mutex_unlock(&d->mu);
     if (rc != 0) {
         dispatch_teardown(d);

@@ -58,4 +58,15 @@ void cio__waitq_remove(cio_waitq *q, cio__waiter *w);
 /** Unlink and return the oldest waiter, or NULL. */
 cio__waiter *cio__waitq_pop(cio_waitq *q);
 
+/*
+ * From core/cio_error.c: set this thread's cio_error_detail() text. The
+ * dispatcher uses it to pass a worker's explanation to the caller.
+ */
+#if defined(__GNUC__)
+void cio__set_detail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+#else
+void cio__set_detail(const char *fmt, ...);
+#endif
+
 #endif /* CIO_RT_INTERNAL_H */

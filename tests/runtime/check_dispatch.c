@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <compio/runtime.h>
@@ -462,6 +463,27 @@ START_TEST(pinning)
 }
 END_TEST
 
+/* A worker whose runtime cannot start: its error and its explanation
+ * reach the caller's thread. */
+START_TEST(worker_start_fails)
+{
+    cio_dispatcher_opts o;
+    cio_dispatcher *d = NULL;
+    cio_config *cfg;
+
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(
+        cio_config_set(cfg, "runtime", "backend", "nosuchbackend"), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
+    memset(&o, 0, sizeof o);
+    o.threads = 2;
+    o.cfg = cfg;
+    ck_assert_int_eq(cio_dispatcher_new(&d, &o), CIO_ENOENT);
+    ck_assert_ptr_nonnull(strstr(cio_error_detail(), "nosuchbackend"));
+    cio_config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -480,6 +502,7 @@ main(void)
     tcase_add_test(tc, cancel_task_caller);
     tcase_add_test(tc, caller_runtime_freed);
     tcase_add_test(tc, pinning);
+    tcase_add_test(tc, worker_start_fails);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
