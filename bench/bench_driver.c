@@ -223,6 +223,9 @@ open_driver(const char *backend, cio_driver **drv)
 {
     cio_config *cfg;
     int r = cio_config_new(&cfg);
+    /* COMPIO_CONFIG, for module knobs ([module.uring] valgrind = no). */
+    if (r == 0)
+        r = cio_config_load_default(cfg);
     if (r == 0)
         r = cio_config_set(cfg, "runtime", "backend", backend);
     if (r == 0)

@@ -687,6 +687,9 @@ open_runtime(cio_runtime **rt, const char **stack_size)
     const char *v;
     int r = cio_config_new(&cfg);
 
+    /* COMPIO_CONFIG, for module knobs ([module.uring] valgrind = no). */
+    if (r == 0)
+        r = cio_config_load_default(cfg);
     if (r == 0)
         r = cio_config_set(cfg, "runtime", "backend", "uring");
     if (r == 0)

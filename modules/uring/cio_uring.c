@@ -61,19 +61,20 @@
 
 /*
  * Block until a completion or @tsp passes. Normally one enter that
- * submits and waits. Under valgrind (see URING_UNDER_VALGRIND): submit,
+ * submits and waits. Under valgrind (st->vg, cio_uring_int.h): submit,
  * poll(2) the ring fd, which turns readable when a CQE is posted (the
  * ring runs without DEFER_TASKRUN there, whose deferred work would not
  * wake a poller), then reap with a non-blocking GETEVENTS enter.
  */
 static int
-uring_block(struct io_uring *ring, struct __kernel_timespec *tsp)
+uring_block(uring_state *st, struct __kernel_timespec *tsp)
 {
+    struct io_uring *ring = &st->ring;
     struct io_uring_cqe *cqe = NULL;
     struct pollfd pfd;
     int ms = -1, r;
 
-    if (!URING_UNDER_VALGRIND())
+    if (!st->vg)
         return io_uring_submit_and_wait_timeout(ring, &cqe, 1, tsp, NULL);
     r = io_uring_submit(ring);
     if (r < 0)
@@ -183,7 +184,7 @@ uring_reap(uring_state *st)
         }
         io_uring_smp_store_release(cq->khead, head + lim);
         total = (unsigned)(o - start);
-        if (__builtin_expect(URING_UNDER_VALGRIND(), 0))
+        if (__builtin_expect(st->vg, 0))
             for (o = start; o < start + total; o++)
                 uring__vg_defined(st, o->op, o->result, o->cflags);
         if (st->track)
@@ -214,7 +215,7 @@ uring_reap(uring_state *st)
                 res = uring__poll_result(res);
             if (st->track && !(flags & IORING_CQE_F_MORE))
                 uring_unhold(op);
-            if (__builtin_expect(URING_UNDER_VALGRIND(), 0))
+            if (__builtin_expect(st->vg, 0))
                 uring__vg_defined(st, op, res, flags);
             st->api->complete(st->host, op, res, flags);
             total++;
@@ -489,7 +490,7 @@ uring_wait(void *state, int64_t timeout_ns)
                 ts.tv_nsec = (long long)(left % 1000000000u);
                 tsp = &ts;
             }
-            r = uring_block(&st->ring, tsp);
+            r = uring_block(st, tsp);
             atomic_store_explicit(&st->sleeping, 0, memory_order_release);
         } else if (n != 0 && io_uring_sq_ready(&st->ring) == 0) {
             r = 0; /* Completions in hand, nothing to submit. */
@@ -574,6 +575,7 @@ uring_create(const cio_host_api *api, cio_host *host, unsigned entries,
     st->host = host;
     st->ring.ring_fd = -1;
     st->notify_multi = 1;
+    st->vg = k.vg;
     st->held.next = st->held.prev = &st->held;
     atomic_init(&st->pending, 0);
     atomic_init(&st->sleeping, 0);

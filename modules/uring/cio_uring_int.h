@@ -68,6 +68,8 @@ typedef struct uring_knobs {
     uint32_t disabled_opflags;
     /* cancel_any = no: cancel_all() cancels op by op (debugging). */
     int no_cancel_any;
+    /* Running under valgrind and adapting to it (the valgrind knob). */
+    int vg;
 } uring_knobs;
 
 /* A provided-buffer ring: one cio_bufpool registered with the kernel. */
@@ -99,6 +101,12 @@ typedef struct uring_state {
     int notify_armed;  /* A POLL_ADD on evfd is queued or in the kernel. */
     int notify_multi;  /* Try multishot poll for evfd (Linux 5.13). */
     int woke;          /* The notify poll fired since the last wait(). */
+    /*
+     * Under valgrind, adapted to it (URING_UNDER_VALGRIND, the valgrind
+     * knob): decided once, since the check is a client request that
+     * costs instructions on every reap.
+     */
+    int vg;
     /*
      * cancel_all() without IORING_ASYNC_CANCEL_ANY (Linux < 5.19, or
      * the cancel_any = no knob): the module keeps every op it holds on

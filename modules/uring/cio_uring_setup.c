@@ -32,6 +32,16 @@
  *                        IORING_ASYNC_CANCEL_ANY (Linux < 5.19), so
  *                        tests cover that path (default yes where the
  *                        kernel has it).
+ *   valgrind = auto|no   auto (the default): when running under
+ *                        valgrind, wait in poll(2) without
+ *                        DEFER_TASKRUN and mark what the kernel wrote
+ *                        as defined (cio_uring_int.h). no: behave as
+ *                        natively even there - for callgrind counts of
+ *                        single-threaded programs, where those
+ *                        adaptations would be counted as the module's
+ *                        cost; memcheck then reports kernel-written
+ *                        buffers as uninitialised and a wait for the
+ *                        pool may hang.
  *
  * Why single_issuer + defer_taskrun by default. A driver belongs to one
  * thread (compio/driver.h), which is exactly the contract of these two
@@ -114,6 +124,26 @@ uring_knob_bool(const cio_host_api *api, cio_host *host, const char *key,
     }
     *out = b;
     return 1;
+}
+
+/*
+ * Read @key, which is "auto" or "no", into *@out (1 for auto, left
+ * alone when unset); same returns as uring_knob_bool.
+ */
+static int
+uring_knob_auto(const cio_host_api *api, cio_host *host, const char *key,
+                int *out)
+{
+    const char *v = api->config_get(host, key);
+    if (v == NULL)
+        return 0;
+    if (strcasecmp(v, "auto") == 0 || strcasecmp(v, "no") == 0) {
+        *out = strcasecmp(v, "auto") == 0;
+        return 1;
+    }
+    api->set_reason(host, "[module.uring] %s = '%s': want auto or no", key,
+                    v);
+    return CIO_EINVAL;
 }
 
 /* Read unsigned @key in [@lo, @hi]; same returns as uring_knob_bool. */
@@ -231,6 +261,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
                   uring_knobs *k)
 {
     int sqpoll = 0, single = 1, defer = -1, coop = 0, tflag = 0, cany = 1;
+    int vg = 1;
     int r, has_idle, has_cpu, has_defer, has_coop, has_tflag;
 
     memset(k, 0, sizeof(*k));
@@ -254,6 +285,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
         (r = has_tflag = uring_knob_bool(api, host, "taskrun_flag", &tflag)) <
             0 ||
         (r = uring_knob_bool(api, host, "cancel_any", &cany)) < 0 ||
+        (r = uring_knob_auto(api, host, "valgrind", &vg)) < 0 ||
         (r = uring_knob_ops(api, host, &k->disabled)) < 0 ||
         (r = uring_knob_opflags(api, host, &k->disabled_opflags)) < 0)
         return r;
@@ -276,8 +308,9 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
      * and not under valgrind, where the wait is a poll(2) that deferred
      * task work would not wake (cio_uring_int.h).
      */
+    k->vg = vg && URING_UNDER_VALGRIND();
     if (!has_defer)
-        defer = single && !sqpoll && !URING_UNDER_VALGRIND();
+        defer = single && !sqpoll && !k->vg;
     if (defer && !single) {
         api->set_reason(host, "[module.uring] defer_taskrun = yes needs "
                               "single_issuer = yes");

@@ -529,10 +529,15 @@ START_TEST(t_knob_validation)
                "needs coop_taskrun or defer_taskrun");
     expect_bad("disable_ops", "read_at,bogus", NULL, NULL, "'bogus'");
     expect_bad("cancel_any", "maybe", NULL, NULL, "cancel_any");
+    expect_bad("valgrind", "yes", NULL, NULL, "want auto or no");
     /* Good values are taken. */
     drv = must_open(&drv, open_uring(&drv, "entries", "8", "cq_entries", "64",
                                     "coop_taskrun", "on", "single_issuer",
                                     "no", "taskrun_flag", "yes", NULL));
+    cio_driver_close(drv);
+    drv = must_open(&drv, open_uring(&drv, "valgrind", "no", NULL));
+    cio_driver_close(drv);
+    drv = must_open(&drv, open_uring(&drv, "valgrind", "AUTO", NULL));
     cio_driver_close(drv);
     ck_assert_int_eq(cio_test_count_fds(), fds0);
 }
