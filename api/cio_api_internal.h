@@ -23,6 +23,13 @@
  */
 int cio__api_attach(cio_fd fd);
 
+/*
+ * cio_submit_wait for a data op (read, write, their vector and _at
+ * forms): again while it completes with CIO_EINTR or CIO_EAGAIN, which
+ * mean nothing moved; a blocking-style call never returns them.
+ */
+int32_t cio__api_await_restart(cio_op *op);
+
 /**
  * Close @fd for good: through the driver from a task, or with close(2)
  * where an op cannot be awaited (outside a task, or in a cancelled task,

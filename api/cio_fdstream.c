@@ -59,6 +59,61 @@ clamp(size_t len)
     return len > CIO__API_MAX_IO ? CIO__API_MAX_IO : len;
 }
 
+/* Does @opcode move data from the descriptor (else towards it)? */
+static int
+op_reads(unsigned opcode)
+{
+    switch (opcode) {
+    case CIO_OP_READ:
+    case CIO_OP_READ_AT:
+    case CIO_OP_READV:
+    case CIO_OP_READV_AT:
+    case CIO_OP_READ_FIXED:
+    case CIO_OP_RECV:
+    case CIO_OP_RECVMSG:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Await @op, again while it completes with CIO_EINTR or CIO_EAGAIN
+ * (the data calls of streams and files).
+ * Both mean that nothing moved (a read or write interrupted after some
+ * bytes reports those bytes instead), so going again is always safe;
+ * and a stream call reads like a blocking read(2) under SA_RESTART,
+ * where neither reaches the caller. A backend may deliver them: io_uring
+ * passes the kernel's result through (CIO_EAGAIN for a descriptor the
+ * caller made O_NONBLOCK), and the fault-injecting module
+ * (modules/faulty) injects both. After CIO_EAGAIN the call first waits
+ * for the descriptor to be ready in its direction, so that a
+ * non-blocking descriptor costs a wait, not a spin. Cancel and
+ * deadlines still end the call (CIO_ECANCELED, CIO_ETIMEDOUT are not
+ * retried).
+ */
+int32_t
+cio__api_await_restart(cio_op *op)
+{
+    cio_op again = *op, ready;
+    int32_t r;
+
+    for (;;) {
+        r = cio_submit_wait(op);
+        if (r != CIO_EINTR && r != CIO_EAGAIN)
+            return r;
+        if (r == CIO_EAGAIN) {
+            cio_op_poll_add(&ready, again.fd,
+                            op_reads(again.opcode) ? CIO_POLL_IN
+                                                        : CIO_POLL_OUT);
+            r = cio_submit_wait(&ready);
+            if (r < 0 && r != CIO_EINTR)
+                return r;
+        }
+        *op = again;
+    }
+}
+
 int64_t
 cio__fdstream_read(cio_stream *base, void *buf, size_t len)
 {
@@ -77,7 +132,7 @@ cio__fdstream_read(cio_stream *base, void *buf, size_t len)
         cio_op_read(&op, s->fd, buf, (uint32_t)clamp(len));
         break;
     }
-    r = cio_submit_wait(&op);
+    r = cio__api_await_restart(&op);
     if (r > 0 && s->kind == CIO__FD_FILE)
         s->pos += (uint64_t)r;
     return r;
@@ -101,7 +156,7 @@ cio__fdstream_write(cio_stream *base, const void *buf, size_t len)
         cio_op_write(&op, s->fd, buf, (uint32_t)clamp(len));
         break;
     }
-    r = cio_submit_wait(&op);
+    r = cio__api_await_restart(&op);
     if (r > 0 && s->kind == CIO__FD_FILE)
         s->pos += (uint64_t)r;
     return r;
@@ -128,7 +183,7 @@ fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
         msg.msg_iov = (struct iovec *)(void *)iov;
         msg.msg_iovlen = n;
         cio_op_sendmsg(&op, s->fd, &msg, 0);
-        return cio_submit_wait(&op);
+        return cio__api_await_restart(&op);
     }
 #endif
     if (s->kind == CIO__FD_FILE)
@@ -136,7 +191,7 @@ fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
     else
         code = write ? CIO_OP_WRITEV : CIO_OP_READV;
     cio_op_vec(&op, code, s->fd, iov, n, s->pos);
-    r = cio_submit_wait(&op);
+    r = cio__api_await_restart(&op);
     if (r > 0 && s->kind == CIO__FD_FILE)
         s->pos += (uint64_t)r;
     return r;

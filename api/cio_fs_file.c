@@ -217,7 +217,7 @@ cio_file_read_at(cio_file *f, void *buf, size_t len, uint64_t off)
     if (f == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
     cio_op_read_at(&op, f->fd, buf, clamp_len(len), off);
-    return cio_submit_wait(&op);
+    return cio__api_await_restart(&op);
 }
 
 int64_t
@@ -228,7 +228,7 @@ cio_file_write_at(cio_file *f, const void *buf, size_t len, uint64_t off)
     if (f == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
     cio_op_write_at(&op, f->fd, buf, clamp_len(len), off);
-    return cio_submit_wait(&op);
+    return cio__api_await_restart(&op);
 }
 
 int
@@ -292,7 +292,7 @@ file_vec(cio_file *f, cio_opcode code, const cio_iovec *iov, unsigned n,
     if (f == NULL || (iov == NULL && n != 0))
         return CIO_EINVAL;
     cio_op_vec(&op, code, f->fd, iov, n, off);
-    return cio_submit_wait(&op);
+    return cio__api_await_restart(&op);
 }
 
 int64_t

@@ -297,7 +297,7 @@ cio__net_send_to(cio_fd fd, const void *buf, size_t len, const cio_sockaddr *to)
         msg.msg_namelen = (socklen_t)to->len;
     }
     cio_op_sendmsg(&op, fd, &msg, 0);
-    return cio_submit_wait(&op);
+    return cio__api_await_restart(&op);
 }
 
 int64_t
@@ -321,7 +321,7 @@ cio__net_recv_from(cio_fd fd, void *buf, size_t len, cio_sockaddr *from)
         msg.msg_namelen = sizeof from->u;
     }
     cio_op_recvmsg(&op, fd, &msg, 0);
-    r = cio_submit_wait(&op);
+    r = cio__api_await_restart(&op);
     if (from != NULL) {
         if (r < 0)
             memset(from, 0, sizeof *from);

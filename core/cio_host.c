@@ -2,8 +2,9 @@
 /*
  * cio_host.c - the host API table handed to every module: memory, logs,
  * failure reasons, module settings, completion delivery, the pool, the
- * op table, a clock and (1.2) the backend's handle of a buffer pool.
- * The module calls the core only through it.
+ * op table, a clock, (1.2) the backend's handle of a buffer pool and
+ * (1.4) loading and configuring a module that this one wraps. The
+ * module calls the core only through it.
  */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -12,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cio_driver_int.h"
 #include "cio_facade.h"
 #include "cio_internal.h"
+#include <time.h>
 
 void
 cio__host_init(cio_host *host, struct cio_driver *drv, const cio_config *cfg,
@@ -110,6 +111,92 @@ cio__host_pool_submit(cio_host *host, cio_op *op)
     return cio__driver_pool_submit(host->drv, op);
 }
 
+/*
+ * 1.4: a wrapping module loads its inner module. The configuration is at
+ * hand only while a probe or cio_driver_open runs (host->cfg is cleared
+ * when create() returns), which is exactly when a wrapper may call this.
+ */
+static int
+cio__host_module_open(cio_host *host, const char *name_or_path,
+                      const cio_backend_module **mod, void **handle)
+{
+    cio__module *m = NULL;
+    int rc;
+
+    if (mod != NULL)
+        *mod = NULL;
+    if (handle != NULL)
+        *handle = NULL;
+    if (host == NULL || mod == NULL || handle == NULL)
+        return CIO_EINVAL;
+    if (host->cfg == NULL) {
+        snprintf(host->reason, sizeof(host->reason),
+                 "module_open is only allowed from probe() and create()");
+        return CIO_EINVAL;
+    }
+    /* The loader's sentence becomes the reason, as set_reason would. */
+    rc = cio__loader_open(host->cfg, host->module_name, name_or_path, &m,
+                          host->reason, sizeof(host->reason));
+    if (rc < 0)
+        return rc;
+    *mod = m->desc;
+    *handle = m;
+    return 0;
+}
+
+static void
+cio__host_module_close(void *handle)
+{
+    cio__loader_release(handle);
+}
+
+/*
+ * A driver's copies of other modules' values share its memo list, under
+ * a key no ini key can spell: "\x1f<module>\x1f<key>". The driver frees
+ * the list at close like its own entries.
+ */
+static const char *
+cio__host_config_get_module(cio_host *host, const char *module, const char *key)
+{
+    char mkey[256];
+    cio__memo *m;
+    const char *v;
+    cio_driver *drv;
+
+    if (host == NULL || module == NULL || key == NULL)
+        return NULL;
+    if (host->module_name != NULL && strcmp(module, host->module_name) == 0)
+        return cio__host_config_get(host, key);
+    drv = host->drv;
+    if (drv == NULL)
+        return host->cfg != NULL
+                   ? cio__config_module_get(host->cfg, module, key)
+                   : NULL;
+    if ((size_t)snprintf(mkey, sizeof(mkey), "\x1f%s\x1f%s", module, key) >=
+        sizeof(mkey))
+        return NULL;
+    for (m = drv->memo; m != NULL; m = m->next)
+        if (strcmp(m->key, mkey) == 0)
+            return m->value;
+    if (host->cfg == NULL)
+        return NULL;
+    v = cio__config_module_get(host->cfg, module, key);
+    m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    m->key = strdup(mkey);
+    m->value = v != NULL ? strdup(v) : NULL;
+    if (m->key == NULL || (v != NULL && m->value == NULL)) {
+        free(m->key);
+        free(m->value);
+        free(m);
+        return NULL;
+    }
+    m->next = drv->memo;
+    drv->memo = m;
+    return m->value;
+}
+
 static uint64_t
 cio__host_now_ns(void)
 {
@@ -134,4 +221,7 @@ const cio_host_api cio__host_api = {
     .op_desc = cio__op_desc,
     .now_ns = cio__host_now_ns,
     .bufpool_handle = cio__bufpool_handle,
+    .module_open = cio__host_module_open,
+    .module_close = cio__host_module_close,
+    .config_get_module = cio__host_config_get_module,
 };

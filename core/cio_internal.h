@@ -105,6 +105,16 @@ typedef struct cio__module {
 int cio__loader_acquire(const cio_config *cfg, cio__module **out);
 /** Drop a reference; the DSO is closed when the last one goes. */
 void cio__loader_release(cio__module *mod);
+/**
+ * Host API module_open (ABI 1.4): load @name_or_path (a name on the
+ * search path @cfg gives, or an absolute path) with every check and its
+ * probe, for the wrapping module @caller (refused as its own inner
+ * module, CIO_ELOOP, as is nesting beyond CIO_MODULE_WRAP_MAX). On
+ * failure @why says what went wrong and what to do.
+ */
+int cio__loader_open(const cio_config *cfg, const char *caller,
+                     const char *name_or_path, cio__module **out, char *why,
+                     size_t whylen);
 
 /* ---- the op table (core/cio_op_table.c) ---- */
 

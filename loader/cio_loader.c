@@ -33,8 +33,36 @@
  * short, and holding it throughout means two threads opening drivers at
  * once cannot load the same file twice or race a release to dlclose.
  */
-static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t loader_lock;
+static pthread_once_t loader_once = PTHREAD_ONCE_INIT;
 static cio__module *loaded;
+
+/*
+ * Recursive, because a wrapping module (ABI 1.4) loads its inner module
+ * from inside its own probe(), which runs under the lock: the inner
+ * load then takes the lock again on the same thread. nest counts those
+ * loads-within-a-probe, so that a cycle of wrappers (a wraps b wraps a)
+ * ends with CIO_ELOOP instead of recursing until the stack runs out.
+ */
+static unsigned nest;
+
+static void
+loader_lock_init(void)
+{
+    pthread_mutexattr_t attr;
+
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&loader_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+static void
+loader_lock_take(void)
+{
+    pthread_once(&loader_once, loader_lock_init);
+    pthread_mutex_lock(&loader_lock);
+}
 
 static int why_fail(char *why, size_t whylen, int rc, const char *fmt, ...)
     CIO__PRINTF(4, 5);
@@ -288,7 +316,7 @@ cio__loader_try(const char *path, const char *name, const cio_config *cfg,
     if (info != NULL)
         memset(info, 0, sizeof(*info));
     *out = NULL;
-    pthread_mutex_lock(&loader_lock);
+    loader_lock_take();
     rc = try_locked(path, name, cfg, out, info, why, whylen);
     pthread_mutex_unlock(&loader_lock);
     return rc;
@@ -301,7 +329,7 @@ cio__loader_release(cio__module *mod)
 
     if (mod == NULL)
         return;
-    pthread_mutex_lock(&loader_lock);
+    loader_lock_take();
     if (--mod->refs == 0) {
         for (pp = &loaded; *pp != NULL; pp = &(*pp)->next) {
             if (*pp == mod) {
@@ -345,5 +373,68 @@ cio__loader_acquire(const cio_config *cfg, cio__module **out)
         cio__search_free(&sp);
     }
     cio_config_free(own);
+    return rc;
+}
+
+int
+cio__loader_open(const cio_config *cfg, const char *caller,
+                 const char *name_or_path, cio__module **out, char *why,
+                 size_t whylen)
+{
+    char name[128];
+    char *path = NULL;
+    cio__search sp;
+    int rc;
+
+    *out = NULL;
+    if (name_or_path == NULL || *name_or_path == '\0')
+        return why_fail(why, whylen, CIO_EINVAL,
+                        "no module named; give a module name or an "
+                        "absolute path to cio_<name>%s",
+                        cio__dso_suffix);
+    if (cio__path_is_absolute(name_or_path)) {
+        if (cio__path_module_name(name_or_path, name, sizeof(name)) < 0)
+            return why_fail(why, whylen, CIO_EINVAL,
+                            "%s: not a module file name; expected "
+                            "cio_<name>%s",
+                            name_or_path, cio__dso_suffix);
+    } else if (strlen(name_or_path) >= sizeof(name) ||
+               !cio__name_valid(name_or_path, strlen(name_or_path))) {
+        return why_fail(why, whylen, CIO_EINVAL,
+                        "'%s' is neither a module name ([a-z0-9_]+) nor "
+                        "an absolute path",
+                        name_or_path);
+    } else {
+        snprintf(name, sizeof(name), "%s", name_or_path);
+    }
+    if (caller != NULL && strcmp(name, caller) == 0)
+        return why_fail(why, whylen, CIO_ELOOP,
+                        "module '%s' cannot wrap itself; name another "
+                        "module as its inner one",
+                        name);
+    loader_lock_take();
+    if (nest >= CIO_MODULE_WRAP_MAX) {
+        rc = why_fail(why, whylen, CIO_ELOOP,
+                      "'%s': modules wrapping modules nest deeper than %d; "
+                      "is there a cycle (a wraps b wraps a)?",
+                      name, CIO_MODULE_WRAP_MAX);
+        goto out;
+    }
+    nest++;
+    if (cio__path_is_absolute(name_or_path)) {
+        rc = try_locked(name_or_path, name, cfg, out, NULL, why, whylen);
+    } else {
+        rc = cio__search_build(cfg, &sp);
+        if (rc == 0) {
+            rc = cio__search_find(&sp, name, &path, why, whylen);
+            if (rc == 0)
+                rc = try_locked(path, name, cfg, out, NULL, why, whylen);
+            free(path);
+            cio__search_free(&sp);
+        }
+    }
+    nest--;
+out:
+    pthread_mutex_unlock(&loader_lock);
     return rc;
 }

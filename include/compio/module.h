@@ -61,6 +61,54 @@
  *        keeps no list of the ops the module holds). All optional: for
  *        a module without them (every 1.0-1.2 module) the core calls
  *        submit, wait and cancel as before.
+ *   1.4  wrapping modules. Appended host API members module_open,
+ *        module_close and config_get_module: a module may load another
+ *        module through the loader (search path, every loader check,
+ *        the other module's probe) and drive it as the core would,
+ *        handing it a host API table and host pointer of its own (see
+ *        "Wrapping another module" below). A 1.0-1.3 module never sees
+ *        the new members (it does not read past its own size).
+ *
+ * Wrapping another module (1.4). A wrapper (a fault injector, a tracer,
+ * a recorder) is an ordinary module whose driver is another module's
+ * driver plus something. It calls api->module_open() in probe() and in
+ * create() (the only times the configuration is at hand), with the
+ * inner module's name or absolute path; it probes the inner module in
+ * its own probe() and closes it again before returning. In create() it
+ * makes the inner driver with the inner descriptor's ops->create,
+ * passing NOT the host API and host it was given but its own: a
+ * cio_host_api whose members forward to the real ones, except those it
+ * intercepts (complete, at least), and any pointer as cio_host (the
+ * inner module only hands it back). The rules that follow from it:
+ *  - The inner module's ops pass through the wrapper, which must keep
+ *    every promise of this header towards the core: one final
+ *    completion per op, CIO_CF_MORE only for what it claimed, and so on.
+ *  - An op the inner module hands to host->pool_submit completes
+ *    through the core directly, never through the wrapper's complete;
+ *    a wrapper that keeps state per op must intercept pool_submit too,
+ *    undo whatever it changed in the op, and forget it.
+ *  - op->priv is shared: the inner module uses its first op_priv_size
+ *    bytes, so a wrapper keeps its own per-op state at the end of the
+ *    reserve and declares op_priv_size = CIO_OP_PRIV_MAX.
+ *  - config_get in the inner table should answer from the inner
+ *    module's own [module.<inner>] section (config_get_module).
+ *  - The optional 1.2 and 1.3 members may be forwarded or left NULL
+ *    (then the core emulates them above the wrapper); a wrapper that
+ *    forwards op_flags must forward the matching bufpool and files
+ *    members, and must deliver every CIO_CF_MORE completion of an op
+ *    in order and before its final one.
+ *  - module_close() only after the inner driver is destroyed.
+ * Why this shape: module_open goes through the loader rather than
+ * handing out a dlopen, so a wrapper gets the search path, the
+ * ownership checks, the ABI checks and the probe exactly as a backend
+ * named in the ini would, and cannot be used to load what the loader
+ * would refuse. It works only while the configuration is at hand
+ * (probe, create), as config_get does, so the core keeps no copy of
+ * the configuration for drivers. config_get_module reads only module
+ * sections: a module never parses [runtime], and the wrapper needs
+ * nothing else to hand its inner module its own settings. Cycles
+ * (a wraps b wraps a) end in CIO_ELOOP at the nesting limit instead of
+ * overflowing the stack, since each probe loads the next module.
  */
 #ifndef COMPIO_MODULE_H
 #define COMPIO_MODULE_H
@@ -82,7 +130,7 @@ extern "C" {
 /** Bumped on an incompatible change; the loader requires equality. */
 #define CIO_MODULE_ABI_MAJOR 1
 /** Bumped on an append; the loader requires module minor <= host minor. */
-#define CIO_MODULE_ABI_MINOR 3
+#define CIO_MODULE_ABI_MINOR 4
 
 /** True when building against a module ABI of at least major.minor. */
 #define CIO_MODULE_ABI_AT_LEAST(major, minor)                                 \
@@ -167,6 +215,9 @@ typedef struct cio_completion {
 /** One driver's link to the core; opaque to the module. */
 typedef struct cio_host cio_host;
 
+/** The module descriptor (defined below; module_open hands one out). */
+typedef struct cio_backend_module cio_backend_module;
+
 /**
  * The host API: everything a module may call in the core. Passed to
  * probe() and create(). Append-only: check size before using a member
@@ -247,7 +298,41 @@ typedef struct cio_host_api {
      * hands the module such an op).
      */
     void *(*bufpool_handle)(const cio_bufpool *pool);
+
+    /* ---- 1.4: wrapping another module ---- */
+
+    /**
+     * Load the module @name_or_path (a name looked up on the search
+     * path, COMPIO_MODULE_PATH > ini module_path > the compiled-in
+     * directory, or an absolute path to cio_<name>.so) with every check
+     * the loader makes for a backend, then run its probe() with its own
+     * [module.<name>] settings. On success *@mod is its descriptor and
+     * *@handle the reference to give module_close(); the module stays
+     * loaded until then. Only from probe() and create(): elsewhere
+     * CIO_EINVAL. CIO_ELOOP when @name_or_path is the calling module
+     * itself or wrappers nest deeper than CIO_MODULE_WRAP_MAX; otherwise
+     * the loader's error (CIO_ENOENT, CIO_EPROTO, the probe's error...).
+     * On failure the reason is set as by set_reason.
+     */
+    int (*module_open)(cio_host *host, const char *name_or_path,
+                       const cio_backend_module **mod, void **handle);
+    /**
+     * Drop a reference module_open() gave; the module may be unloaded.
+     * No driver of it may be left. NULL is fine.
+     */
+    void (*module_close)(void *handle);
+    /**
+     * As config_get, but from [module.<@module>]: the settings of a
+     * module this one wraps. The string lives as long as the host; after
+     * create() returns only keys already asked for are answered (as for
+     * config_get, the configuration is gone by then).
+     */
+    const char *(*config_get_module)(cio_host *host, const char *module,
+                                     const char *key);
 } cio_host_api;
+
+/** How deep module_open() lets wrappers nest (wrapper of a wrapper...). */
+#define CIO_MODULE_WRAP_MAX 4
 
 /**
  * The driver vtable. A module's per-driver state is the void pointer
@@ -402,7 +487,7 @@ typedef struct cio_backend_ops {
  * The descriptor, exported as cio_backend_<name>. Use designated
  * initialisers so that fields added later are zero.
  */
-typedef struct cio_backend_module {
+struct cio_backend_module {
     /** CIO_MODULE_MAGIC. */
     uint32_t magic;
     /** CIO_MODULE_ABI_MAJOR at build time. */
@@ -428,7 +513,7 @@ typedef struct cio_backend_module {
     int (*probe)(const cio_host_api *api, cio_host *host);
     /** Required. The driver vtable. */
     const cio_backend_ops *ops;
-} cio_backend_module;
+};
 
 /** Name of the symbol a module called @name must export. */
 #define CIO_BACKEND_SYMBOL_PREFIX "cio_backend_"

@@ -4,7 +4,9 @@
  * two tasks (the writer loops over short writes), vectored IO, shutdown
  * of the write end as EOF, cancel of a task blocked on an empty pipe
  * (CIO_ECANCELED, no descriptor leaked), a deadline on a read
- * (CIO_ETIMEDOUT), and a write to a pipe nobody reads (CIO_EPIPE).
+ * (CIO_ETIMEDOUT), a write to a pipe nobody reads (CIO_EPIPE), and
+ * descriptors the caller made O_NONBLOCK: a stream call waits for
+ * readiness instead of returning CIO_EAGAIN (or spinning on it).
  */
 #include "check_fs.h"
 
@@ -180,6 +182,79 @@ START_TEST(t_cancel)
 }
 END_TEST
 
+/* After a pause, empty the pipe (reader side) or fill it (writer side). */
+typedef struct nb_arg {
+    cio_stream *s;
+    size_t moved;
+} nb_arg;
+
+static int
+nb_late_writer(void *p)
+{
+    nb_arg *a = p;
+
+    ck_assert_int_eq(cio_sleep(30 * FS_MS), 0);
+    ck_assert_int_eq(cio_stream_write(a->s, "hi", 2), 2);
+    return 0;
+}
+
+static int
+nb_late_reader(void *p)
+{
+    nb_arg *a = p;
+    char buf[4096];
+    int64_t n;
+
+    ck_assert_int_eq(cio_sleep(30 * FS_MS), 0);
+    while ((n = cio_stream_read(a->s, buf, sizeof buf)) > 0)
+        a->moved += (size_t)n;
+    ck_assert_int_eq(n, 0);
+    return 0;
+}
+
+static int
+nonblock_main(void *arg)
+{
+    static char fill[1u << 16];
+    cio_stream *r, *w;
+    cio_task *t;
+    nb_arg a;
+    char buf[4];
+    size_t put = 0;
+    int64_t n;
+
+    (void)arg;
+    ck_assert_int_eq(cio_pipe(&r, &w), 0);
+    ck_assert_int_eq(fcntl(cio_stream_fd(r), F_SETFL, O_NONBLOCK), 0);
+    ck_assert_int_eq(fcntl(cio_stream_fd(w), F_SETFL, O_NONBLOCK), 0);
+    /* Empty pipe: the read waits for the late writer. */
+    a.s = w;
+    a.moved = 0;
+    ck_assert_int_eq(cio_spawn(&t, nb_late_writer, &a), 0);
+    ck_assert_int_eq(cio_stream_read(r, buf, sizeof buf), 2);
+    ck_assert_int_eq(memcmp(buf, "hi", 2), 0);
+    ck_assert_int_eq(cio_join(t), 0);
+    /* Full pipe: the write waits for the late reader to make room. */
+    while ((n = write(cio_stream_fd(w), fill, sizeof fill)) > 0)
+        put += (size_t)n;
+    ck_assert_int_eq(errno, EAGAIN);
+    a.s = r;
+    ck_assert_int_eq(cio_spawn(&t, nb_late_reader, &a), 0);
+    ck_assert_int_eq(cio_stream_write(w, "x", 1), 1);
+    ck_assert_int_eq(cio_stream_shutdown(w), 0);
+    ck_assert_int_eq(cio_join(t), 0);
+    ck_assert_uint_eq(a.moved, put + 1);
+    ck_assert_int_eq(cio_stream_close(w), 0);
+    ck_assert_int_eq(cio_stream_close(r), 0);
+    return 0;
+}
+
+START_TEST(t_nonblock)
+{
+    fs_run(_i, nonblock_main, NULL);
+}
+END_TEST
+
 /* A task that makes its own pipe, blocks, and must close on cancel. */
 static int
 owner_task(void *p)
@@ -256,5 +331,6 @@ check_fs_pipe_tcase(void)
     tcase_add_loop_test(tc, t_cancel, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_cancel_owner, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_deadline, 0, CIO_TEST_NBACKENDS);
+    tcase_add_loop_test(tc, t_nonblock, 0, CIO_TEST_NBACKENDS);
     return tc;
 }

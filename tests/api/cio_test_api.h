@@ -26,19 +26,39 @@ static const char *const cio_test_backends[] = {"epoll", "uring"};
 static const char *cio_test_backend_name;
 
 /*
+ * Under fault injection (tests/faulty/api.sh): CIO_TEST_FAULTY names an
+ * ini with a [module.faulty] section, and backend @i runs wrapped in the
+ * "faulty" module instead of directly. NULL otherwise.
+ */
+static inline const char *
+cio_test_api_faulty(void)
+{
+    const char *ini = getenv("CIO_TEST_FAULTY");
+    return ini != NULL && ini[0] != '\0' ? ini : NULL;
+}
+
+/*
  * A runtime on backend @i, or NULL (with *@err) when it cannot load.
  * No ck_assert here: main() calls it too, outside any test case.
  */
 static inline cio_runtime *
 cio_test_api_try_runtime(int i, int *err)
 {
+    const char *faulty = cio_test_api_faulty();
     cio_config *cfg;
     cio_runtime *rt = NULL;
     int r;
 
     r = cio_config_new(&cfg);
+    if (r == 0 && faulty != NULL) {
+        r = cio_config_load(cfg, faulty);
+        if (r == 0)
+            r = cio_config_set(cfg, "module.faulty", "inner",
+                               cio_test_backends[i]);
+    }
     if (r == 0)
-        r = cio_config_set(cfg, "runtime", "backend", cio_test_backends[i]);
+        r = cio_config_set(cfg, "runtime", "backend",
+                           faulty != NULL ? "faulty" : cio_test_backends[i]);
     if (r == 0)
         r = cio_config_set(cfg, "runtime", "fallback", "no");
     if (r == 0)
@@ -61,7 +81,8 @@ cio_test_api_runtime(int i)
         return NULL;
     }
     ck_assert_str_eq(cio_driver_backend(cio_runtime_driver(rt)),
-                     cio_test_backends[i]);
+                     cio_test_api_faulty() != NULL ? "faulty"
+                                                   : cio_test_backends[i]);
     return rt;
 }
 

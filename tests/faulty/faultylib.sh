@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MIT
+# Sourced by tests/faulty/*.sh: write an ini that wraps a backend in the
+# fault-injecting module, and read back the counters its drivers append
+# to the stats file, so that a run proves the faults it asked for were
+# injected. The caller sets $tmp and $fail. Sourcing it skips the test
+# (exit 77) when the module was not built.
+
+[ -f "${CIO_TEST_BUILDDIR:?}/../modules/faulty/.libs/cio_faulty.so" ] || {
+    echo "SKIP: modules/faulty was not built"; exit 77; }
+
+# faulty_ini FILE INNER SETTINGS...: backend = faulty around INNER, with
+# each SETTING ("key = value") in [module.faulty] and the stats file
+# $tmp/stats.INNER. The seed is fixed unless FAULTY_SEED says otherwise,
+# so that a failure replays.
+faulty_ini() {
+    file=$1
+    inner=$2
+    shift 2
+    {
+        echo "[runtime]"
+        echo "backend = faulty"
+        echo "fallback = no"
+        echo "[module.faulty]"
+        echo "inner = $inner"
+        echo "seed = ${FAULTY_SEED:-20261126}"
+        echo "stats = $tmp/stats.$inner"
+        for kv in "$@"; do
+            echo "$kv"
+        done
+    } >"$file"
+    : >"$tmp/stats.$inner"
+}
+
+# faulty_sum INNER KEY: the total of KEY over every driver's line.
+faulty_sum() {
+    awk -v k="$2" '{
+        for (i = 1; i <= NF; i++) {
+            split($i, a, "=");
+            if (a[1] == k) s += a[2];
+        }
+    } END { print s + 0 }' "$tmp/stats.$1"
+}
+
+# faulty_check WHAT INNER KIND...: fail unless each KIND was injected at
+# least once, and no driver saw a completion for an op it did not hold
+# or destroyed with completions held. Prints the totals.
+faulty_check() {
+    what=$1
+    inner=$2
+    shift 2
+    drivers=$(wc -l <"$tmp/stats.$inner")
+    [ "$drivers" -gt 0 ] || {
+        echo "FAIL: $what: no driver wrote counters"; fail=1; return; }
+    line="$what: $drivers drivers, ops $(faulty_sum "$inner" ops)"
+    for k in "$@"; do
+        n=$(faulty_sum "$inner" "$k")
+        line="$line, $k $n"
+        [ "$n" -gt 0 ] || { echo "FAIL: $what: no $k injected"; fail=1; }
+    done
+    echo "$line"
+    for k in violations held_left; do
+        n=$(faulty_sum "$inner" "$k")
+        [ "$n" -eq 0 ] || { echo "FAIL: $what: $k = $n"; fail=1; }
+    done
+}
