@@ -15,6 +15,9 @@
 #endif
 
 #include "cio_api_internal.h"
+#ifdef _WIN32
+#include "cio_sys.h"
+#endif
 
 int
 cio__api_attach(cio_fd fd)
@@ -47,7 +50,8 @@ cio__api_close(cio_fd fd)
             return r;
     }
 #ifdef _WIN32
-    return CIO_ENOTSUP;
+    /* closesocket or CloseHandle, whichever @fd is. */
+    return cio__sys_close(fd);
 #else
     return close(fd) == 0 ? 0 : -errno;
 #endif
@@ -95,7 +99,14 @@ op_reads(unsigned opcode)
 int32_t
 cio__api_await_restart(cio_op *op)
 {
-    cio_op again = *op, ready;
+    /*
+     * Only the arguments are copied (32 bytes, not the whole op): a
+     * push resets what a completion wrote (result, flags, the link) and
+     * nothing changes the op's header, but a backend may use the
+     * arguments as scratch.
+     */
+    const cio_op_args args = op->a;
+    cio_op ready;
     int32_t r;
 
     for (;;) {
@@ -103,14 +114,14 @@ cio__api_await_restart(cio_op *op)
         if (r != CIO_EINTR && r != CIO_EAGAIN)
             return r;
         if (r == CIO_EAGAIN) {
-            cio_op_poll_add(&ready, again.fd,
-                            op_reads(again.opcode) ? CIO_POLL_IN
-                                                        : CIO_POLL_OUT);
+            cio_op_poll_add(&ready, op->fd,
+                            op_reads(op->opcode) ? CIO_POLL_IN
+                                                 : CIO_POLL_OUT);
             r = cio_submit_wait(&ready);
             if (r < 0 && r != CIO_EINTR)
                 return r;
         }
-        *op = again;
+        op->a = args;
     }
 }
 
