@@ -112,6 +112,19 @@ await_done(cio_runtime *rt, cio_op *op, cio__await *w)
     }
 }
 
+/*
+ * The result of an op this task cancelled (its own cancel or a
+ * deadline). io_uring runs an op that must block (a connect to a unix
+ * listener whose backlog is full, say) on a kernel worker, and a cancel
+ * interrupts that worker: the op then completes with -EINTR, not
+ * -ECANCELED. Either way the op stopped because it was cancelled.
+ */
+static int32_t
+cancelled_result(int32_t result)
+{
+    return result == CIO_EINTR ? CIO_ECANCELED : result;
+}
+
 /* Push @op for the current task @t with waiter @w. 0 or -errno. */
 static int
 await_push(cio_task *t, cio_op *op, cio__await *w)
@@ -164,7 +177,7 @@ wait_until(cio_task *t, cio_op *op, uint64_t deadline)
         return r;
     if (deadline == 0) {
         await_done(t->rt, op, &w);
-        return w.result;
+        return t->cancelled ? cancelled_result(w.result) : w.result;
     }
     ot.tm.deadline = deadline;
     ot.tm.fire = op_timer_fire;
@@ -180,6 +193,8 @@ wait_until(cio_task *t, cio_op *op, uint64_t deadline)
     }
     await_done(t->rt, op, &w);
     cio__timer_remove(t->rt, &ot.tm);
+    if (ot.fired || t->cancelled)
+        w.result = cancelled_result(w.result);
     if (ot.fired && w.result == CIO_ECANCELED && !t->cancelled)
         return CIO_ETIMEDOUT;
     return w.result;

@@ -7,9 +7,11 @@
 # tree's libtool, so the real binary (not the libtool wrapper script)
 # runs under valgrind. Check forks a child per case and valgrind follows
 # forks by itself; --fair-sched keeps a thread waiting for the big lock
-# from starving behind one that polls.
+# from starving behind one that polls. scripts/valgrind.supp holds the
+# suppressions (glibc's own blocks only, each with its reason).
 set -eu
+supp=$(cd "$(dirname "$0")" && pwd)/valgrind.supp
 exec "${CIO_VG_LIBTOOL:-libtool}" --mode=execute valgrind -q \
-    --error-exitcode=97 --leak-check=full \
+    --error-exitcode=97 --leak-check=full --suppressions="$supp" \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
     --fair-sched=yes "$@"
