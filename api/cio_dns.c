@@ -35,11 +35,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <arpa/inet.h>
+#include <netdb.h>
+#endif
 
 #include "cio_net_internal.h"
 
@@ -66,11 +68,18 @@ gai_to_errno(int e, int sys_errno)
 {
     switch (e) {
     case EAI_NONAME:
-#ifdef EAI_NODATA
+#if defined(EAI_NODATA) && EAI_NODATA != EAI_NONAME
     case EAI_NODATA:
 #endif
 #ifdef EAI_ADDRFAMILY
     case EAI_ADDRFAMILY:
+#endif
+#ifdef _WIN32
+    case -9:
+        /*
+         * wine passes glibc's EAI_ADDRFAMILY (-9) through for a literal
+         * of the other family; Windows itself says WSAHOST_NOT_FOUND.
+         */
 #endif
         return CIO_ENOENT;
     case EAI_AGAIN:
@@ -87,8 +96,10 @@ gai_to_errno(int e, int sys_errno)
         return CIO_EINVAL;
     case EAI_MEMORY:
         return CIO_ENOMEM;
+#ifdef EAI_SYSTEM
     case EAI_SYSTEM:
         return sys_errno > 0 ? -sys_errno : CIO_EIO;
+#endif
     default:
         return CIO_EIO;
     }
@@ -152,6 +163,8 @@ lookup(const char *host, const char *service, const struct addrinfo *hints,
 
     *out = NULL;
     errno = 0;
+    if ((r = cio__net_startup()) < 0)
+        return r;
     e = getaddrinfo(host, service, hints, &res);
     if (e != 0)
         return gai_to_errno(e, errno);

@@ -132,6 +132,9 @@ cio__fdstream_read(cio_stream *base, void *buf, size_t len)
     cio_op op;
     int32_t r;
 
+    /* A closed stream (Windows would take -1 for a pseudo-handle). */
+    if (s->fd == CIO_INVALID_FD)
+        return CIO_EBADF;
     switch (s->kind) {
     case CIO__FD_SOCKET:
         cio_op_recv(&op, s->fd, buf, (uint32_t)clamp(len), 0);
@@ -156,6 +159,9 @@ cio__fdstream_write(cio_stream *base, const void *buf, size_t len)
     cio_op op;
     int32_t r;
 
+    /* A closed stream (Windows would take -1 for a pseudo-handle). */
+    if (s->fd == CIO_INVALID_FD)
+        return CIO_EBADF;
     switch (s->kind) {
     case CIO__FD_SOCKET:
         cio_op_send(&op, s->fd, buf, (uint32_t)clamp(len), 0);
@@ -185,6 +191,8 @@ fdstream_vec(cio__fdstream *s, int write, const cio_iovec *iov, unsigned n)
     cio_op op;
     int32_t r;
 
+    if (s->fd == CIO_INVALID_FD)
+        return CIO_EBADF;
 #ifndef _WIN32
     if (write && s->kind == CIO__FD_SOCKET) {
         struct msghdr msg;

@@ -13,6 +13,9 @@
 
 #include "cio_api_internal.h"
 #include "compio/fs.h"
+#ifdef _WIN32
+#include "cio_fs_win32.h"
+#endif
 
 struct cio_file {
     cio_fd fd;
@@ -103,6 +106,20 @@ open_sys(cio_file **out, const char *path, int oflags, uint32_t mode)
     *out = NULL;
     if (path == NULL)
         return CIO_EINVAL;
+#ifdef _WIN32
+    /* CreateFileW on the pool (cio_fs_file_win32.c). */
+    {
+        cio_fd h;
+        (void)op;
+        r = cio__fs_open_handle(path, oflags, mode, &h);
+        if (r < 0)
+            return r;
+        r = file_wrap(out, h);
+        if (r < 0)
+            cio__api_close(h);
+        return r;
+    }
+#endif
     cio_op_openat(&op, CIO_AT_FDCWD, path, (uint32_t)oflags, mode);
     fd = cio_submit_wait(&op);
     if (fd < 0)
@@ -207,6 +224,20 @@ cio_file_fd(const cio_file *f)
     return f != NULL ? f->fd : CIO_INVALID_FD;
 }
 
+/*
+ * Windows answers IO the handle was not opened for with access denied;
+ * POSIX says EBADF (the descriptor is not open for that direction).
+ */
+static int64_t
+win_denied(int64_t r)
+{
+#ifdef _WIN32
+    if (r == CIO_EACCES)
+        return CIO_EBADF;
+#endif
+    return r;
+}
+
 /* ---- positional IO ---- */
 
 int64_t
@@ -217,7 +248,7 @@ cio_file_read_at(cio_file *f, void *buf, size_t len, uint64_t off)
     if (f == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
     cio_op_read_at(&op, f->fd, buf, clamp_len(len), off);
-    return cio__api_await_restart(&op);
+    return win_denied(cio__api_await_restart(&op));
 }
 
 int64_t
@@ -228,7 +259,7 @@ cio_file_write_at(cio_file *f, const void *buf, size_t len, uint64_t off)
     if (f == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
     cio_op_write_at(&op, f->fd, buf, clamp_len(len), off);
-    return cio__api_await_restart(&op);
+    return win_denied(cio__api_await_restart(&op));
 }
 
 int
@@ -292,7 +323,7 @@ file_vec(cio_file *f, cio_opcode code, const cio_iovec *iov, unsigned n,
     if (f == NULL || (iov == NULL && n != 0))
         return CIO_EINVAL;
     cio_op_vec(&op, code, f->fd, iov, n, off);
-    return cio__api_await_restart(&op);
+    return win_denied(cio__api_await_restart(&op));
 }
 
 int64_t

@@ -11,11 +11,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "cio_api_internal.h"
 #include "compio/fs.h"
 
+#ifndef _WIN32 /* Windows: cio_fs_path_win32.c. */
 #ifndef AT_REMOVEDIR
 #define AT_REMOVEDIR 0x200
 #endif
@@ -64,6 +67,8 @@ cio_fs_mkdir(const char *path, uint32_t mode)
     cio_op_mkdirat(&op, CIO_AT_FDCWD, path, mode);
     return cio_submit_wait(&op);
 }
+
+#endif
 
 /*
  * mkdir @p; an existing directory counts as success, an existing
@@ -148,6 +153,7 @@ out:
     return r;
 }
 
+#ifndef _WIN32
 int
 cio_fs_symlink(const char *target, const char *linkpath)
 {
@@ -198,3 +204,4 @@ cio_fs_readlink(const char *path, char *buf, size_t len)
     cio_op_blocking(&op, readlink_blocking, &c);
     return cio_submit_wait(&op);
 }
+#endif /* !_WIN32 */

@@ -6,13 +6,18 @@
 #define _GNU_SOURCE 1
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cio_net_internal.h"
+
+#ifdef _WIN32
+#include <netioapi.h> /* if_nametoindex, from iphlpapi. */
+#else
+#include <arpa/inet.h>
+#include <net/if.h>
+#endif
 
 /* Bytes before sun_path, and the most a path may hold (with its NUL). */
 #define UN_OFF offsetof(struct sockaddr_un, sun_path)
@@ -257,7 +262,7 @@ cio__net_fix_len(cio_sockaddr *a, size_t len)
     if (len > sizeof a->u)
         len = sizeof a->u;
     a->len = (uint32_t)len;
-    if (len < sizeof(sa_family_t)) {
+    if (len < sizeof(a->u.sa.sa_family)) {
         /* Nothing (an unbound Unix sender): the empty address. */
         clear(a);
     }
@@ -271,7 +276,7 @@ cio_sockaddr_from(cio_sockaddr *a, const struct sockaddr *sa, size_t len)
     clear(a);
     if (sa == NULL || len > sizeof a->u)
         return CIO_EINVAL;
-    if (len < sizeof(sa_family_t))
+    if (len < sizeof(a->u.sa.sa_family))
         return CIO_EAFNOSUPPORT;
     switch (sa->sa_family) {
     case AF_INET:
@@ -297,7 +302,7 @@ cio_sockaddr_from(cio_sockaddr *a, const struct sockaddr *sa, size_t len)
 int
 cio_sockaddr_family(const cio_sockaddr *a)
 {
-    if (a == NULL || a->len < sizeof(sa_family_t))
+    if (a == NULL || a->len < sizeof(a->u.sa.sa_family))
         return 0;
     return a->u.sa.sa_family;
 }

@@ -10,6 +10,34 @@
 #include "cio_api_internal.h"
 #include "compio/net.h"
 
+#ifdef _WIN32
+#include "cio_sys.h"
+
+/*
+ * Winsock spells a few POSIX names differently: the shutdown directions
+ * (same values), and the socket of a call is a SOCKET, not an int.
+ */
+#ifndef SHUT_RD
+#define SHUT_RD SD_RECEIVE
+#define SHUT_WR SD_SEND
+#define SHUT_RDWR SD_BOTH
+#endif
+#define CIO__SOCK(fd) ((SOCKET)(fd))
+/* The -errno of the calling thread's last failed Winsock call. */
+#define CIO__NET_ERR() cio__sys_win32_error((unsigned long)WSAGetLastError())
+
+/*
+ * Start Winsock once per process (WSAStartup 2.2), before the first
+ * socket or resolver call; the backend may have done so too, which is
+ * fine (Winsock counts). 0 or -errno.
+ */
+int cio__net_startup(void);
+#else
+#define CIO__SOCK(fd) (fd)
+#define CIO__NET_ERR() (-errno)
+#define cio__net_startup() 0
+#endif
+
 /* Streams are descriptor streams: the cio_stream view comes first. */
 struct cio_tcp_stream {
     cio__fdstream fs;

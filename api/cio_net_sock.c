@@ -13,16 +13,44 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#endif
 
 #include "cio_net_internal.h"
 
 #define UN_OFF offsetof(struct sockaddr_un, sun_path)
+
+#ifdef _WIN32
+static INIT_ONCE wsa_once = INIT_ONCE_STATIC_INIT;
+static int wsa_err;
+
+static BOOL CALLBACK
+wsa_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    WSADATA wd;
+    int r = WSAStartup(MAKEWORD(2, 2), &wd);
+
+    (void)once;
+    (void)param;
+    (void)ctx;
+    /* Never matched by a WSACleanup: sockets may outlive any runtime. */
+    wsa_err = r != 0 ? cio__sys_win32_error((unsigned long)r) : 0;
+    return TRUE;
+}
+
+int
+cio__net_startup(void)
+{
+    InitOnceExecuteOnce(&wsa_once, wsa_start, NULL, NULL);
+    return wsa_err;
+}
+#endif
 
 static uint32_t
 clamp_len(size_t len)
@@ -33,7 +61,7 @@ clamp_len(size_t len)
 int
 cio__net_check_addr(const cio_sockaddr *a, int families)
 {
-    if (a == NULL || a->len < sizeof(sa_family_t) || a->len > sizeof a->u)
+    if (a == NULL || a->len < sizeof(a->u.sa.sa_family) || a->len > sizeof a->u)
         return CIO_EINVAL;
     switch (a->u.sa.sa_family) {
     case AF_INET:
@@ -62,6 +90,8 @@ cio__net_socket(int family, int type, cio_fd *out)
     *out = CIO_INVALID_FD;
     if (cio_current() == NULL)
         return CIO_EPERM;
+    if ((r = cio__net_startup()) < 0)
+        return r;
     cio_op_socket(&op, family, type, 0);
     r = cio_submit_wait(&op);
     if (r < 0)
@@ -85,8 +115,9 @@ cio__net_socket(int family, int type, cio_fd *out)
 int
 cio__net_setint(cio_fd fd, int level, int opt, int value)
 {
-    if (setsockopt(fd, level, opt, &value, sizeof value) < 0)
-        return -errno;
+    if (setsockopt(CIO__SOCK(fd), level, opt, (const void *)&value,
+                   sizeof value) < 0)
+        return CIO__NET_ERR();
     return 0;
 }
 
@@ -96,8 +127,8 @@ cio__net_getint(cio_fd fd, int level, int opt)
     int v = 0;
     socklen_t len = sizeof v;
 
-    if (getsockopt(fd, level, opt, &v, &len) < 0)
-        return -errno;
+    if (getsockopt(CIO__SOCK(fd), level, opt, (void *)&v, &len) < 0)
+        return CIO__NET_ERR();
     /* Some options are a byte on some systems (IP_MULTICAST_TTL). */
     if (len == 1)
         v = *(unsigned char *)&v;
@@ -122,6 +153,17 @@ bind_options(cio_fd fd, int family, const cio_bind_opts *o, int reuse_default)
         reuse = 0;
     if (family == AF_UNIX)
         reuse = 0; /* Meaningless for Unix sockets. */
+#ifdef _WIN32
+    /*
+     * Windows' SO_REUSEADDR lets another socket bind a port in use, and
+     * a port in TIME_WAIT can be bound again without it: so it is set
+     * only when asked for, never by default. Windows has no
+     * SO_REUSEPORT (sharing there has no load balancing).
+     */
+    if (f & CIO_BIND_REUSEPORT)
+        return CIO_ENOTSUP;
+    reuse = (f & CIO_BIND_REUSEADDR) != 0 && family != AF_UNIX;
+#endif
     if (reuse && (r = cio__net_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1)) < 0)
         return r;
     if (f & CIO_BIND_REUSEPORT) {
@@ -159,10 +201,10 @@ cio__net_bind(int type, const cio_sockaddr *a, const cio_bind_opts *opts,
     if (r < 0)
         return r;
     r = bind_options(fd, family, opts, reuse_default);
-    if (r == 0 && bind(fd, &a->u.sa, (socklen_t)a->len) < 0)
-        r = -errno;
-    if (r == 0 && listen_too && listen(fd, backlog) < 0)
-        r = -errno;
+    if (r == 0 && bind(CIO__SOCK(fd), &a->u.sa, (socklen_t)a->len) < 0)
+        r = CIO__NET_ERR();
+    if (r == 0 && listen_too && listen(CIO__SOCK(fd), backlog) < 0)
+        r = CIO__NET_ERR();
     if (r < 0) {
         cio__api_close(fd);
         return r;
@@ -252,11 +294,11 @@ cio__net_name(cio_fd fd, cio_sockaddr *out, int peer)
     memset(out, 0, sizeof *out);
     len = sizeof out->u;
     if (peer)
-        r = getpeername(fd, &out->u.sa, &len);
+        r = getpeername(CIO__SOCK(fd), &out->u.sa, &len);
     else
-        r = getsockname(fd, &out->u.sa, &len);
+        r = getsockname(CIO__SOCK(fd), &out->u.sa, &len);
     if (r < 0) {
-        r = -errno;
+        r = CIO__NET_ERR();
         memset(out, 0, sizeof *out);
         return r;
     }
@@ -278,6 +320,82 @@ cio__net_shutdown(cio_fd fd, int how)
     return cio_submit_wait(&op);
 }
 
+#ifdef _WIN32
+/*
+ * Windows: the SENDMSG/RECVMSG ops take a WSAMSG (the IOCP module turns
+ * them into WSASendTo/WSARecvFrom); a cut datagram is a short read, as
+ * on POSIX without MSG_TRUNC.
+ */
+int64_t
+cio__net_send_to(cio_fd fd, const void *buf, size_t len, const cio_sockaddr *to)
+{
+    WSAMSG msg;
+    WSABUF b;
+    cio_op op;
+    int32_t r;
+
+    if (buf == NULL && len != 0)
+        return CIO_EINVAL;
+    memset(&msg, 0, sizeof msg);
+    b.buf = (char *)buf;
+    b.len = clamp_len(len);
+    msg.lpBuffers = &b;
+    msg.dwBufferCount = 1;
+    if (to != NULL) {
+        msg.name = (struct sockaddr *)&to->u;
+        msg.namelen = (int)to->len;
+    }
+    cio_op_sendmsg(&op, fd, (const struct msghdr *)(void *)&msg, 0);
+    r = cio__api_await_restart(&op);
+    /*
+     * No destination on an unconnected socket: Winsock (or wine) says
+     * WSAEINVAL or WSAENOTCONN where POSIX says EDESTADDRREQ.
+     */
+    if (to == NULL && (r == CIO_EINVAL || r == CIO_ENOTCONN)) {
+        cio_sockaddr peer;
+        if (cio__net_name(fd, &peer, 1) == CIO_ENOTCONN)
+            r = CIO_EDESTADDRREQ;
+    }
+    return r;
+}
+
+int64_t
+cio__net_recv_from(cio_fd fd, void *buf, size_t len, cio_sockaddr *from)
+{
+    WSAMSG msg;
+    WSABUF b;
+    cio_op op;
+    int32_t r;
+
+    if (buf == NULL && len != 0)
+        return CIO_EINVAL;
+    memset(&msg, 0, sizeof msg);
+    b.buf = buf;
+    b.len = clamp_len(len);
+    msg.lpBuffers = &b;
+    msg.dwBufferCount = 1;
+    if (from != NULL) {
+        memset(from, 0, sizeof *from);
+        msg.name = &from->u.sa;
+        msg.namelen = (int)sizeof from->u;
+    }
+    cio_op_recvmsg(&op, fd, (struct msghdr *)(void *)&msg, 0);
+    r = cio__api_await_restart(&op);
+    /*
+     * Windows reports a datagram's ICMP port unreachable as a reset of
+     * the next receive: the ECONNREFUSED of POSIX.
+     */
+    if (r == CIO_ECONNRESET)
+        r = CIO_ECONNREFUSED;
+    if (from != NULL) {
+        if (r < 0)
+            memset(from, 0, sizeof *from);
+        else
+            cio__net_fix_len(from, (size_t)msg.namelen);
+    }
+    return r;
+}
+#else
 int64_t
 cio__net_send_to(cio_fd fd, const void *buf, size_t len, const cio_sockaddr *to)
 {
@@ -330,6 +448,7 @@ cio__net_recv_from(cio_fd fd, void *buf, size_t len, cio_sockaddr *from)
     }
     return r;
 }
+#endif
 
 /* ---- the stream objects of TCP and Unix ---- */
 

@@ -9,11 +9,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#endif
 
 #include "cio_net_internal.h"
 
@@ -325,8 +327,9 @@ cio_tcp_set_linger(cio_tcp_stream *s, int on, unsigned seconds)
         return CIO_EINVAL;
     lg.l_onoff = on != 0;
     lg.l_linger = (int)seconds;
-    if (setsockopt(s->fs.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0)
-        return -errno;
+    if (setsockopt(CIO__SOCK(s->fs.fd), SOL_SOCKET, SO_LINGER,
+                   (const void *)&lg, sizeof lg) < 0)
+        return CIO__NET_ERR();
     return 0;
 }
 
@@ -338,11 +341,16 @@ cio_tcp_linger(const cio_tcp_stream *s)
 
     CHECK(s);
     memset(&lg, 0, sizeof lg);
-    if (getsockopt(s->fs.fd, SOL_SOCKET, SO_LINGER, &lg, &len) < 0)
-        return -errno;
+    if (getsockopt(CIO__SOCK(s->fs.fd), SOL_SOCKET, SO_LINGER, (void *)&lg,
+                   &len) < 0)
+        return CIO__NET_ERR();
     if (!lg.l_onoff)
         return CIO_ENOENT;
-    return lg.l_linger < 0 ? 0 : lg.l_linger;
+    {
+        /* l_linger is an int on POSIX, an unsigned short on Windows. */
+        long v = (long)lg.l_linger;
+        return v < 0 ? 0 : (int)v;
+    }
 }
 
 /* IP_TTL or IPV6_UNICAST_HOPS, by the socket's own family. */

@@ -8,10 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <netinet/in.h>
 #include <sys/socket.h>
+#endif
 
 #include "cio_net_internal.h"
 
@@ -204,20 +206,20 @@ membership(cio_udp_socket *u, const cio_sockaddr *group, unsigned ifindex,
         m.imr_multiaddr = group->u.in4.sin_addr;
         m.imr_interface.s_addr = htonl(INADDR_ANY);
 #endif
-        if (setsockopt(u->fd, IPPROTO_IP,
-                       join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m,
-                       sizeof m) < 0)
-            return -errno;
+        if (setsockopt(CIO__SOCK(u->fd), IPPROTO_IP,
+                       join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+                       (const void *)&m, sizeof m) < 0)
+            return CIO__NET_ERR();
     } else {
         struct ipv6_mreq m;
 
         memset(&m, 0, sizeof m);
         m.ipv6mr_multiaddr = group->u.in6.sin6_addr;
         m.ipv6mr_interface = ifindex;
-        if (setsockopt(u->fd, IPPROTO_IPV6,
-                       join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m,
-                       sizeof m) < 0)
-            return -errno;
+        if (setsockopt(CIO__SOCK(u->fd), IPPROTO_IPV6,
+                       join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
+                       (const void *)&m, sizeof m) < 0)
+            return CIO__NET_ERR();
     }
     return 0;
 }

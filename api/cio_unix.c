@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#endif
 
 #include "cio_net_internal.h"
 
@@ -25,6 +27,52 @@
  * plain syscalls on the runtime thread (none of them waits); a live
  * listener sees one connection that closes straight away.
  */
+#ifdef _WIN32
+/*
+ * Windows (AF_UNIX since Windows 10 1803): the socket file is removed
+ * when a blocking connect to it is refused. There is no socketpair.
+ */
+int
+cio__unix_unlink_stale(const cio_sockaddr *a, int type)
+{
+    char path[sizeof a->u.un.sun_path + 1];
+    size_t n;
+    SOCKET fd;
+    int r = 0;
+
+    if (a->len <= UN_OFF || a->u.un.sun_path[0] == '\0')
+        return 0;
+    n = a->len - UN_OFF;
+    if (n > sizeof a->u.un.sun_path)
+        n = sizeof a->u.un.sun_path;
+    memcpy(path, a->u.un.sun_path, n);
+    path[n] = '\0';
+    if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES)
+        return 0;
+    if ((r = cio__net_startup()) < 0)
+        return r;
+    fd = WSASocketW(AF_UNIX, type, 0, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    if (fd == INVALID_SOCKET)
+        return CIO__NET_ERR();
+    if (connect(fd, &a->u.sa, (int)a->len) != 0)
+        r = WSAGetLastError();
+    closesocket(fd);
+    if (r == WSAECONNREFUSED && !DeleteFileA(path) &&
+        GetLastError() != ERROR_FILE_NOT_FOUND)
+        return cio__sys_win32_error(GetLastError());
+    return 0;
+}
+
+int
+cio__unix_pair(int type, cio_fd fds[2])
+{
+    (void)type;
+    fds[0] = fds[1] = CIO_INVALID_FD;
+    if (cio_current() == NULL)
+        return CIO_EPERM;
+    return CIO_ENOTSUP;
+}
+#else
 int
 cio__unix_unlink_stale(const cio_sockaddr *a, int type)
 {
@@ -74,6 +122,8 @@ cio__unix_pair(int type, cio_fd fds[2])
     fds[1] = sv[1];
     return 0;
 }
+
+#endif
 
 /* ---- listener ---- */
 

@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#ifndef _WIN32
 #include <sys/socket.h>
+#endif
 
 #include "cio_net_internal.h"
 

@@ -23,10 +23,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "cio_driver_int.h"
+#include "cio_sys.h"
 
 /* Limits: a 16-bit buffer id, io_uring's largest ring, a sane total. */
 #define CIO__POOL_MAX_COUNT 32768u
@@ -39,8 +38,7 @@ cio__bufpool_destroy(cio_bufpool *pool)
     cio_driver *drv = pool->drv;
     if (pool->handle != NULL)
         drv->ops->bufpool_destroy(drv->state, pool->handle);
-    if (pool->base != NULL)
-        munmap(pool->base, pool->bytes);
+    cio__sys_unmap(pool->base, pool->bytes);
     free(pool->held);
     free(pool->free);
     free(pool);
@@ -51,7 +49,7 @@ cio_bufpool_new(cio_driver *drv, cio_bufpool **out, uint32_t count,
                 uint32_t size)
 {
     cio_bufpool *pool;
-    long page = sysconf(_SC_PAGESIZE);
+    size_t page = cio__sys_page_size();
     uint64_t bytes = (uint64_t)count * size;
     void *base;
 
@@ -61,8 +59,6 @@ cio_bufpool_new(cio_driver *drv, cio_bufpool **out, uint32_t count,
         count > CIO__POOL_MAX_COUNT || size == 0 || size > CIO__POOL_MAX_SIZE ||
         bytes > CIO__POOL_MAX_BYTES)
         return CIO_EINVAL;
-    if (page <= 0)
-        page = 4096;
     pool = calloc(1, sizeof(*pool));
     if (pool == NULL)
         return CIO_ENOMEM;
@@ -71,13 +67,11 @@ cio_bufpool_new(cio_driver *drv, cio_bufpool **out, uint32_t count,
     pool->size = size;
     pool->bytes =
         (size_t)((bytes + (uint64_t)page - 1) & ~(uint64_t)(page - 1));
-    base = mmap(NULL, pool->bytes, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    base = cio__sys_map(pool->bytes);
     pool->held = calloc(count, 1);
     pool->free = malloc((size_t)count * sizeof(*pool->free));
-    if (base == MAP_FAILED || pool->held == NULL || pool->free == NULL) {
-        if (base != MAP_FAILED)
-            munmap(base, pool->bytes);
+    if (base == NULL || pool->held == NULL || pool->free == NULL) {
+        cio__sys_unmap(base, pool->bytes);
         free(pool->held);
         free(pool->free);
         free(pool);

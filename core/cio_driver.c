@@ -21,11 +21,10 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cio_driver_int.h"
 #include "cio_facade.h"
+#include "cio_sys.h"
 
 #if defined(__GNUC__)
 #define CIO__NOINLINE __attribute__((noinline))
@@ -156,7 +155,7 @@ cio__rec_put(cio_driver *drv, cio_op *op, int32_t result, uint32_t cflags)
                  drv->host.module_name, cio_opcode_name(op->opcode),
                  (int)result);
         if (op->opcode == CIO_OP_ACCEPT && result >= 0)
-            close((int)result);
+            (void)cio__sys_close((cio_fd)result);
         return;
     }
     r->next = NULL;
@@ -450,7 +449,7 @@ cio__discard_result(const cio_op *op, int32_t result)
     if (result >= 0 &&
         (op->opcode == CIO_OP_ACCEPT || op->opcode == CIO_OP_OPENAT ||
          op->opcode == CIO_OP_SOCKET))
-        close((int)result);
+        (void)cio__sys_close((cio_fd)result);
 }
 
 /* Deliver nothing: give every ready op back without telling anyone. */
@@ -539,10 +538,9 @@ cio_driver_close(cio_driver *drv)
         r = drv->ops->wait(drv->state, 1000000000);
         if (r < 0) {
             /* Keep trying: returning would leave ops in the backend. */
-            struct timespec ts = {0, 10000000};
             cio__log(CIO_LOG_ERROR, "%s: wait failed during close: %s",
                      drv->host.module_name, cio_strerror(r));
-            nanosleep(&ts, NULL);
+            cio__sys_sleep_ns(10000000);
         }
         /*
          * Measured, not counted: a completion backend returns from each

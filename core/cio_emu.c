@@ -38,9 +38,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#else
 #include <sys/socket.h>
+#endif
 
 #include "cio_driver_int.h"
+#include "cio_sys.h"
 
 enum {
     CIO__EMU_PLAIN = 0,
@@ -137,21 +142,21 @@ cio__emu_bufsel(cio_driver *drv, cio__shadow *sh, int32_t res)
     }
     for (int i = 0; i < CIO__BUFSEL_BURST; i++) {
         int bid = cio__bufpool_take(pool);
-        ssize_t n;
+        int64_t n;
         uint32_t cflags;
         if (bid < 0) {
             cio__emu_final(drv, sh, CIO_ENOBUFS, 0);
             return;
         }
-        n = recv((int)sh->op.fd, cio_bufpool_buf(pool, (unsigned)bid),
-                 pool->size, (int)op->flags | MSG_DONTWAIT);
+        n = cio__sys_recv_nowait(sh->op.fd,
+                                 cio_bufpool_buf(pool, (unsigned)bid),
+                                 pool->size, (int)op->flags);
         if (n <= 0) {
-            int err = n < 0 ? errno : 0;
             cio__bufpool_untake(pool, bid);
-            if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+            if (n == CIO_EAGAIN || n == CIO_EINTR)
                 cio__emu_later(drv, sh);
             else
-                cio__emu_final(drv, sh, -err, 0);
+                cio__emu_final(drv, sh, (int32_t)n, 0);
             return;
         }
         cflags = CIO_CF_BUFFER | ((uint32_t)bid << CIO_CF_BUFFER_SHIFT);

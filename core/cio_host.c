@@ -17,7 +17,7 @@
 #include "cio_driver_int.h"
 #include "cio_facade.h"
 #include "cio_internal.h"
-#include <time.h>
+#include "cio_sys.h"
 
 void
 cio__host_init(cio_host *host, struct cio_driver *drv, const cio_config *cfg,
@@ -200,9 +200,7 @@ cio__host_config_get_module(cio_host *host, const char *module, const char *key)
 static uint64_t
 cio__host_now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return cio__sys_now_ns();
 }
 
 const cio_host_api cio__host_api = {

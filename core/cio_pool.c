@@ -24,6 +24,17 @@
 
 #include "cio_pool.h"
 
+/*
+ * The clock of the idle timeout. winpthreads (Windows) measures a timed
+ * wait's deadline on the wall clock whatever the condattr says, so the
+ * deadline is taken from that clock there.
+ */
+#ifdef _WIN32
+#define CIO__POOL_CLOCK CLOCK_REALTIME
+#else
+#define CIO__POOL_CLOCK CLOCK_MONOTONIC
+#endif
+
 /* Seconds an idle thread waits for work before it exits. */
 #define CIO__POOL_IDLE_SEC 5
 /* Thread limit when no driver has configured one. */
@@ -63,11 +74,12 @@ cio__pool_cond_init(void)
      * neither kills every thread nor keeps them forever.
      */
     pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_condattr_setclock(&attr, CIO__POOL_CLOCK);
     pthread_cond_init(&cio__pool.work, &attr);
     pthread_condattr_destroy(&attr);
 }
 
+#ifndef _WIN32 /* Windows has no fork. */
 /*
  * Fork: only the forking thread exists in the child. The prepare
  * handler takes the lock so the state is consistent at fork time; the
@@ -97,12 +109,15 @@ cio__pool_child(void)
     cio__pool.nidle = 0;
     cio__pool.workers = NULL;
 }
+#endif
 
 static void
 cio__pool_init(void)
 {
     cio__pool_cond_init();
+#ifndef _WIN32
     pthread_atfork(cio__pool_prepare, cio__pool_parent, cio__pool_child);
+#endif
 }
 
 void
@@ -207,7 +222,7 @@ cio__pool_main(void *unused)
         int was_empty;
 
         if (cio__pool.qhead == NULL) {
-            clock_gettime(CLOCK_MONOTONIC, &deadline);
+            clock_gettime(CIO__POOL_CLOCK, &deadline);
             deadline.tv_sec += CIO__POOL_IDLE_SEC;
             cio__pool.nidle++;
             while (cio__pool.qhead == NULL) {
@@ -253,7 +268,9 @@ cio__pool_spawn(void)
 {
     pthread_attr_t attr;
     pthread_t tid;
+#ifndef _WIN32
     sigset_t all, old;
+#endif
     int r;
 
     if (pthread_attr_init(&attr) != 0)
@@ -264,10 +281,14 @@ cio__pool_spawn(void)
      * to run on its own threads, and a blocking syscall here should not
      * see EINTR.
      */
+#ifdef _WIN32
+    r = pthread_create(&tid, &attr, cio__pool_main, NULL);
+#else
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     r = pthread_create(&tid, &attr, cio__pool_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+#endif
     pthread_attr_destroy(&attr);
     if (r != 0)
         return -r;

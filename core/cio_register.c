@@ -28,12 +28,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cio_driver_int.h"
+#include "cio_sys.h"
 
 /* The kernel's limits: bytes per registered buffer, buffers per table. */
 #define CIO__FIXED_BUF_MAX ((size_t)1 << 30)
@@ -84,7 +83,7 @@ cio__files_retire(cio_driver *drv, cio_fd fd)
         }
         /* No memory to wait: the op in flight may see EBADF. */
     }
-    close((int)fd);
+    (void)cio__sys_close(fd);
 }
 
 void
@@ -94,7 +93,7 @@ cio__files_done(cio_driver *drv)
     if (f->inflight != 0)
         return;
     while (f->ngrave != 0)
-        close((int)f->grave[--f->ngrave]);
+        (void)cio__sys_close(f->grave[--f->ngrave]);
 }
 
 /* Dup @n descriptors into @out (-1 stays -1). 0 or -errno, none left. */
@@ -102,19 +101,17 @@ static int
 cio__files_dup(const cio_fd *fds, unsigned n, cio_fd *out)
 {
     for (unsigned i = 0; i < n; i++) {
-        int d;
+        int err;
         out[i] = CIO_INVALID_FD;
         if (fds[i] == CIO_INVALID_FD)
             continue;
-        d = fds[i] < 0 ? -1 : fcntl((int)fds[i], F_DUPFD_CLOEXEC, 0);
-        if (d < 0) {
-            int err = fds[i] < 0 ? EBADF : errno;
+        err = cio__sys_dup(fds[i], &out[i]);
+        if (err < 0) {
             while (i-- > 0)
-                if (out[i] >= 0)
-                    close((int)out[i]);
-            return -err;
+                if (out[i] != CIO_INVALID_FD)
+                    (void)cio__sys_close(out[i]);
+            return err;
         }
-        out[i] = d;
     }
     return 0;
 }

@@ -69,6 +69,45 @@ format_error(DWORD code, char *err, size_t errlen)
 }
 
 /*
+ * What LoadLibraryEx's failure means for a file that exists (the loader
+ * checked that first): the three common causes get a sentence naming
+ * the likely fix, anything else the system's text. The code is always
+ * given, for searching.
+ */
+static void
+load_error(DWORD code, char *err, size_t errlen)
+{
+    char sys[512];
+
+    format_error(code, sys, sizeof(sys));
+    switch (code) {
+    case ERROR_MOD_NOT_FOUND:
+        snprintf(err, errlen,
+                 "a DLL it needs is missing (error 126: %s); put the "
+                 "module's dependencies next to it or on PATH",
+                 sys);
+        break;
+    case ERROR_PROC_NOT_FOUND:
+        snprintf(err, errlen,
+                 "a DLL it needs lacks a function it imports (error 127: "
+                 "%s); the module was built against another version of "
+                 "that DLL",
+                 sys);
+        break;
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+        snprintf(err, errlen,
+                 "not a DLL for this system (error %lu: %s); a 64-bit "
+                 "Windows build of the module is needed",
+                 (unsigned long)code, sys);
+        break;
+    default:
+        snprintf(err, errlen, "error %lu: %s", (unsigned long)code, sys);
+        break;
+    }
+}
+
+/*
  * LOAD_WITH_ALTERED_SEARCH_PATH makes the module's own directory the one
  * searched for its dependencies (liburing has no Windows twin, but a
  * third-party module may bring DLLs along), not the application's.
@@ -89,7 +128,7 @@ cio__dso_open(const char *path, void **handle, char *err, size_t errlen)
     old_mode = SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX);
     h = LoadLibraryExW(wpath, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
     if (h == NULL)
-        format_error(GetLastError(), err, errlen);
+        load_error(GetLastError(), err, errlen);
     SetErrorMode(old_mode);
     free(wpath);
     if (h == NULL)
@@ -156,10 +195,17 @@ cio__dso_default_dir(void)
 }
 
 /*
- * The ownership and mode rules of cio_dso_unix.c have no direct Windows
- * counterpart (ACLs instead of mode bits). Modules load only from
- * absolute paths and from the directory of the core DLL, which the
- * installer protects; checking ACLs is left for later.
+ * Nothing is checked here yet. The ownership and mode rules of
+ * cio_dso_unix.c have no direct Windows counterpart (files carry ACLs,
+ * not mode bits), and reading and judging an ACL is not written. What
+ * still holds on Windows, enforced elsewhere in the loader: a module is
+ * loaded only by an absolute path or from an absolute directory of the
+ * search path (COMPIO_MODULE_PATH, module_path, and the directory of
+ * libcompio's DLL), never from the current directory; and
+ * LOAD_WITH_ALTERED_SEARCH_PATH keeps the module's own dependencies from
+ * being found in the application's directory. Whoever can write to one
+ * of those directories can therefore still plant a module: protect them
+ * with their ACLs (an installer does so for the DLL's directory).
  */
 int
 cio__dso_trusted(const char *path, char *why, size_t whylen)

@@ -29,6 +29,8 @@ typedef struct cio__ctx {
     int converted;        /* Thread converted by us (undo at fini). */
     cio__ctx_entry entry; /* First function. */
     void *arg;            /* Its argument. */
+    unsigned mxcsr;       /* SSE control and status, while switched out. */
+    unsigned short fpcw;  /* x87 control word, while switched out. */
 #elif defined(CIO__CTX_UCONTEXT)
     ucontext_t uc;
     cio__ctx_entry entry;

@@ -3,8 +3,11 @@
  * cio_ctx_win32.c - task contexts as Windows Fibers. Each task gets a
  * fiber with its own stack (Windows adds the guard page); the thread
  * running the runtime is converted to a fiber while the runtime runs.
- * FIBER_FLAG_FLOAT_SWITCH keeps the floating point state per fiber, as
- * the assembly switches do on other systems.
+ * FIBER_FLAG_FLOAT_SWITCH asks Windows to keep the floating point state
+ * per fiber, as the assembly switches do on other systems; wine 8 does
+ * not (a rounding mode set in one fiber showed up in the next), so the
+ * switch also saves and restores the SSE and x87 control words itself,
+ * which the Windows x64 ABI counts as callee-saved anyway.
  */
 #include "config.h"
 
@@ -69,6 +72,16 @@ cio__ctx_thread_fini(cio__ctx *c)
 void
 cio__ctx_switch(cio__ctx *from, cio__ctx *to)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1"
+                     : "=m"(from->mxcsr), "=m"(from->fpcw));
+    SwitchToFiber(to->fiber);
+    /* Back on @from: its control words, whatever the others set. */
+    __asm__ volatile("ldmxcsr %0\n\tfldcw %1"
+                     :
+                     : "m"(from->mxcsr), "m"(from->fpcw));
+#else
     (void)from;
     SwitchToFiber(to->fiber);
+#endif
 }

@@ -37,6 +37,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "cio_rt_internal.h"
 
@@ -292,6 +295,11 @@ worker_thread(void *arg)
         CPU_SET(w->cpu, &set);
         rc = -pthread_setaffinity_np(pthread_self(), sizeof set, &set);
     }
+#elif defined(_WIN32)
+    /* dispatch_cpus lists only CPUs of the process mask: below 64. */
+    if (w->cpu >= 0 &&
+        SetThreadAffinityMask(GetCurrentThread(), (DWORD_PTR)1 << w->cpu) == 0)
+        rc = CIO_EINVAL;
 #endif
     if (rc == 0)
         rc = cio_runtime_new(&w->rt, w->d->cfg);
@@ -331,9 +339,26 @@ dispatch_cpus(int *cpus, unsigned max)
             if (CPU_ISSET(i, &set))
                 cpus[n++] = i;
     }
+#elif defined(_WIN32)
+    DWORD_PTR mask, sysmask;
+    int i;
+
+    /* The process's processor group only: at most 64 CPUs. */
+    if (GetProcessAffinityMask(GetCurrentProcess(), &mask, &sysmask)) {
+        for (i = 0; i < (int)(8 * sizeof(mask)) && n < max; i++)
+            if (mask & ((DWORD_PTR)1 << i))
+                cpus[n++] = i;
+    }
 #endif
     if (n == 0) {
+#ifdef _WIN32
+        SYSTEM_INFO si;
+        long c;
+        GetSystemInfo(&si);
+        c = (long)si.dwNumberOfProcessors;
+#else
         long c = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
         for (n = 0; n < max && (long)n < (c > 0 ? c : 1); n++)
             cpus[n] = (int)n;
     }

@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#endif
 
 /** Exit code the automake drivers read as SKIP. */
 #define CIO_TEST_SKIP 77
@@ -94,6 +97,84 @@ cio_test_count_fds(void)
     return n - 1; /* the DIR's own fd */
 }
 
+#ifdef _WIN32
+/*
+ * The few POSIX calls the suites use that mingw's C library lacks, in
+ * the forms the suites use them. The CRT's environment is shared with
+ * libcompio-0.dll (both use msvcrt.dll), so getenv there sees these.
+ */
+#include <direct.h>
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+
+/* Not inherited by child processes: the CRT's counterpart. */
+#ifndef O_CLOEXEC
+#define O_CLOEXEC _O_NOINHERIT
+#endif
+
+/*
+ * A CRT pipe (binary, 64 KiB). The CRT has no non-blocking pipes, so
+ * the flag is refused rather than ignored: a test that needs EAGAIN
+ * from a pipe is POSIX-only.
+ */
+static inline int
+cio_test_pipe(int p[2])
+{
+    return _pipe(p, 65536, _O_BINARY | _O_NOINHERIT);
+}
+
+/** The cio_fd (a HANDLE, as intptr_t) of CRT descriptor @fd. */
+static inline intptr_t
+cio_test_fd(int fd)
+{
+    return (intptr_t)_get_osfhandle(fd);
+}
+
+static inline int
+setenv(const char *name, const char *value, int overwrite)
+{
+    if (!overwrite && getenv(name) != NULL)
+        return 0;
+    return _putenv_s(name, value) == 0 ? 0 : -1;
+}
+
+static inline int
+unsetenv(const char *name)
+{
+    /* An empty value removes the variable. */
+    return _putenv_s(name, "") == 0 ? 0 : -1;
+}
+
+/** A fresh directory under %TEMP%; path written to @buf. */
+static inline const char *
+cio_test_mkdtemp(char *buf, size_t len)
+{
+    const char *tmp = getenv("TEMP");
+    snprintf(buf, len, "%s\\cio-test-XXXXXX", tmp ? tmp : ".");
+    if (_mktemp_s(buf, strlen(buf) + 1) != 0 || _mkdir(buf) != 0)
+        return NULL;
+    return buf;
+}
+#else
+/** A close-on-exec pipe. */
+static inline int
+cio_test_pipe(int p[2])
+{
+    if (pipe(p) < 0)
+        return -1;
+    (void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/** The cio_fd of descriptor @fd: the same number on POSIX. */
+static inline int
+cio_test_fd(int fd)
+{
+    return fd;
+}
+
 /** A fresh directory under $TMPDIR (or /tmp); path written to @buf. */
 static inline const char *
 cio_test_mkdtemp(char *buf, size_t len)
@@ -102,6 +183,7 @@ cio_test_mkdtemp(char *buf, size_t len)
     snprintf(buf, len, "%s/cio-test-XXXXXX", tmp ? tmp : "/tmp");
     return mkdtemp(buf);
 }
+#endif
 
 /*
  * Non-zero under valgrind. Some cases check kernel behaviour that
@@ -119,6 +201,22 @@ cio_test_under_valgrind(void)
 {
 #ifdef CIO_TEST_HAVE_VALGRIND_H
     return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
+}
+
+/*
+ * Non-zero when a Windows program runs under wine (its ntdll exports
+ * wine_get_version). A few sizes are smaller there, with a note, where
+ * wine itself gives out long before Windows would.
+ */
+static inline int
+cio_test_under_wine(void)
+{
+#ifdef _WIN32
+    HMODULE nt = GetModuleHandleA("ntdll.dll");
+    return nt != NULL && GetProcAddress(nt, "wine_get_version") != NULL;
 #else
     return 0;
 #endif

@@ -38,7 +38,30 @@
  * - Every descriptor is opened close-on-exec and attached to the
  *   runtime's driver.
  *
- * POSIX systems only for now (Windows needs its own implementation).
+ * Windows (api/cio_fs_*_win32.c; tested on the iocp backend under
+ * wine): paths are UTF-8 and become UTF-16 for the W calls ('/' and
+ * '\\' both separate). Files are opened with CreateFileW,
+ * FILE_FLAG_OVERLAPPED and not inherited, sharing read, write and
+ * delete (an open file may be renamed or unlinked, as on POSIX);
+ * CIO_O_APPEND opens for append-only data access, so every write lands
+ * at the end. Open, stat, the path calls and directory reading run on
+ * the pool; reads, writes, sync and set_len are the same ops as on
+ * POSIX. The differences:
+ * - Modes: only the owner's write bit of a create mode counts (without
+ *   it the file is read-only); stat reports 0666 or 0444 (plus 0111 for
+ *   directories), uid and gid 0, ctime = mtime, btime valid, no rdev;
+ *   ino is the file index and dev the volume serial number.
+ * - cio_fs_symlink and cio_fs_readlink return CIO_ENOTSUP (creating a
+ *   symlink needs a privilege or developer mode there); cio_fs_link is
+ *   CreateHardLinkW. Directory entries carry ino 0.
+ * - Reading or writing a file not opened for it is CIO_EBADF, as on
+ *   POSIX (Windows itself says access denied).
+ * - cio_pipe makes a named pipe with both ends overlapped. cio_stdin,
+ *   cio_stdout and cio_stderr wrap a duplicate of the standard handle
+ *   and do each read and write as a BLOCKING op on the pool, since a
+ *   console or synchronous pipe cannot join a completion port.
+ * - custom_flags of cio_open_options are msvcrt _O_* flags and are
+ *   ignored apart from the access mode, append, create and truncate.
  */
 #ifndef COMPIO_FS_H
 #define COMPIO_FS_H

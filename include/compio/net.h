@@ -44,6 +44,23 @@
  * readers, ...) work on them through cio_tcp_stream_io() and
  * cio_unix_stream_io(). cio_stream_close() on that view closes the
  * whole object.
+ *
+ * Windows (Winsock on the iocp backend; tested under wine): the same
+ * files and calls. Sockets are made overlapped and not inherited
+ * (WSASocketW on the pool) and attached to the runtime's port; Winsock
+ * is started once per process on first use; errors are mapped to the
+ * same CIO_E* values. The differences:
+ * - Binding: see CIO_BIND_REUSEPORT (no SO_REUSEPORT; TCP listeners do
+ *   not set SO_REUSEADDR, which means port sharing there).
+ * - UDP: an ICMP port unreachable, which Windows reports as a reset of
+ *   the next receive, is CIO_ECONNREFUSED as on POSIX (wine reports
+ *   none).
+ * - Unix sockets (AF_UNIX, Windows 10 1803 and later; not under wine
+ *   8): paths only. Abstract names are CIO_ENOTSUP everywhere but
+ *   Linux; cio_unix_stream_pair, cio_unix_datagram_pair and
+ *   cio_unix_peer_cred are CIO_ENOTSUP.
+ * - cio_sockaddr_parse takes Unix paths starting with '/' or '.' only,
+ *   as everywhere; build others with cio_sockaddr_unix.
  */
 #ifndef COMPIO_NET_H
 #define COMPIO_NET_H
@@ -256,7 +273,14 @@ CIO_EXTERN void cio_addrinfo_free(cio_addrinfo *list);
 #define CIO_BIND_REUSEADDR 0x01u
 /** Do not set SO_REUSEADDR (TCP listeners set it by default). */
 #define CIO_BIND_NO_REUSEADDR 0x02u
-/** Set SO_REUSEPORT (CIO_ENOTSUP where the system lacks it). */
+/**
+ * Set SO_REUSEPORT (CIO_ENOTSUP where the system lacks it).
+ *
+ * Windows: there is no SO_REUSEPORT (CIO_ENOTSUP). SO_REUSEADDR there
+ * lets another socket bind a port in use, and a port in TIME_WAIT can
+ * be bound again without it, so only CIO_BIND_REUSEADDR sets it: TCP
+ * listeners do not by default (CIO_BIND_NO_REUSEADDR changes nothing).
+ */
 #define CIO_BIND_REUSEPORT 0x04u
 /** IPv6 only: set IPV6_V6ONLY (no IPv4-mapped peers). */
 #define CIO_BIND_V6ONLY 0x08u

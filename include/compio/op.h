@@ -190,7 +190,13 @@ typedef union cio_op_args {
     } vec;
     /** RECVMSG, SENDMSG. */
     struct {
-        struct msghdr *msg; /**< Caller's msghdr, valid until completion. */
+        /**
+         * Caller's msghdr, valid until completion. On Windows the
+         * pointer is to a WSAMSG (winsock2.h), which the iocp backend
+         * hands to WSARecvMsg/WSASendMsg; struct msghdr is only its
+         * name here.
+         */
+        struct msghdr *msg;
     } msg;
     /** OPENAT, UNLINKAT, MKDIRAT, STATX (fd is the directory fd). */
     struct {

@@ -50,14 +50,20 @@
  * called. Changing the disposition with sigaction(2) while compio
  * listens is not supported (the saved one comes back at the end).
  *
- * Windows (not built yet): the same calls, with SIGINT meaning
- * CTRL_C_EVENT and SIGBREAK CTRL_BREAK_EVENT, plus CIO_SIGNAL_CTRL_CLOSE,
- * _LOGOFF and _SHUTDOWN values for the other console control events.
- * SetConsoleCtrlHandler installs one routine while listeners exist; it
- * runs on a system thread, so it can do what the Unix watcher does:
- * bump each listener's count and post a completion to its runtime's
- * port. The wait is then an op on that port (cancel and deadline as on
- * Unix). That file will be api/cio_signal_win32.c.
+ * Windows (api/cio_signal_win32.c; tested on iocp under wine): the
+ * same calls for SIGINT, SIGBREAK and SIGTERM, the signals of the C
+ * runtime whose handlers may return (others are CIO_EINVAL). Two
+ * sources deliver: the C runtime's raise() (compio's handler is
+ * installed with signal() while a signal has listeners, and the
+ * previous one is restored by the last unlisten), and console control
+ * events while SIGINT or SIGBREAK has listeners (SetConsoleCtrlHandler:
+ * CTRL_C_EVENT is SIGINT, CTRL_BREAK_EVENT is SIGBREAK; a handled event
+ * does not reach the next handler, so ctrl-c does not end the process
+ * while someone listens). Close, logoff and shutdown events are not
+ * listened to. A delivery, on whatever thread it comes, bumps each
+ * listener's count and writes a wake-up byte into the listener's own
+ * named pipe; a wait is a read op on that pipe's other end, so cancel
+ * and deadlines work as on Unix, and the counts are exact.
  */
 #ifndef COMPIO_SIGNAL_H
 #define COMPIO_SIGNAL_H

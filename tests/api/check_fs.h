@@ -7,9 +7,14 @@
 #define CHECK_FS_H
 
 #define _GNU_SOURCE 1
+#ifdef _WIN32
+#include <winsock2.h> /* Before the windows.h of cio_test.h. */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#ifndef _WIN32
 #include <ftw.h>
+#endif
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +26,28 @@
 #include "cio_test_api.h"
 #include "compio.h"
 #include "compio/fs.h"
+
+/* Plain-syscall files in the helpers: binary mode on Windows. */
+#ifdef _WIN32
+#define FS_O_BINARY O_BINARY
+#else
+#define FS_O_BINARY 0
+#endif
+
+/*
+ * The mode stat reports for a regular file created with @m: Windows
+ * keeps only a read-only bit (see fs.h).
+ */
+#ifdef _WIN32
+#define FS_MODE(m) (((m) & 0200) ? 0666u : 0444u)
+#else
+#define FS_MODE(m) (m)
+#endif
+
+/* msvcrt's mkdir takes no mode. */
+#ifdef _WIN32
+#define mkdir(p, m) _mkdir(p)
+#endif
 
 /* Milliseconds in nanoseconds. */
 #define FS_MS UINT64_C(1000000)

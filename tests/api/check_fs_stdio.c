@@ -8,9 +8,12 @@
  * epoll's O_NONBLOCK must not leak onto them (a socket, which cannot be
  * reopened, is dup'ed and made blocking again at close).
  */
+#ifndef _WIN32 /* Redirected descriptors, ttys, sockets: POSIX only. */
 #include "check_fs.h"
 
+#ifndef _WIN32
 #include <sys/socket.h>
+#endif
 
 /* Saved 0, 1 and 2, to put back after a case. */
 static int saved[3];
@@ -297,3 +300,4 @@ check_fs_stdio_tcase(void)
     tcase_add_loop_test(tc, t_closed, 0, CIO_TEST_NBACKENDS);
     return tc;
 }
+#endif /* !_WIN32 */

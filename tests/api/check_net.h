@@ -7,20 +7,38 @@
 #ifndef CHECK_NET_H
 #define CHECK_NET_H
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <netioapi.h>
+#else
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include "cio_test_api.h"
 #include "compio/net.h"
 
 #define MS CIO_NS_PER_MS
+
+/*
+ * Plain socket calls in the suites: SOCKET on Windows, where socket()
+ * is not inherited by default anyway (no SOCK_CLOEXEC there).
+ */
+#ifdef _WIN32
+#define NET_SOCK(fd) ((SOCKET)(fd))
+#define NET_SOCK_CLOEXEC 0
+#else
+#define NET_SOCK(fd) (fd)
+#define NET_SOCK_CLOEXEC SOCK_CLOEXEC
+#endif
 
 /* Families for loop tests: case _i runs backend _i % NB on family _i / NB. */
 static const int net_families[] = {AF_INET, AF_INET6};
@@ -40,6 +58,31 @@ net_backend_of(int i)
 }
 
 /* Can this host bind ::1? (Plain syscalls, outside any runtime.) */
+#ifdef _WIN32
+static inline int
+net_have_ipv6(void)
+{
+    struct sockaddr_in6 a;
+    WSADATA wd;
+    SOCKET fd;
+    int ok;
+
+    if (WSAStartup(MAKEWORD(2, 2), &wd) != 0)
+        return 0;
+    fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd == INVALID_SOCKET) {
+        WSACleanup();
+        return 0;
+    }
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    closesocket(fd);
+    WSACleanup();
+    return ok;
+}
+#else
 static inline int
 net_have_ipv6(void)
 {
@@ -55,6 +98,7 @@ net_have_ipv6(void)
     close(fd);
     return ok;
 }
+#endif
 
 /* Skip (pass with a note) an IPv6 case where ::1 cannot be bound. */
 #define NET_NEED_FAMILY(fam)                                                   \

@@ -7,7 +7,9 @@
  * returns at once while the pool still holds the lookup, and nothing
  * leaks when the runtime is freed under a lookup).
  */
+#ifndef _WIN32
 #include <netdb.h>
+#endif
 #include <pthread.h>
 #include <time.h>
 
@@ -31,8 +33,10 @@ START_TEST(test_round_trip)
         "/tmp/x.sock",
         "./rel.sock",
         "../up/s",
+#ifdef __linux__
         "@abstract-name",
         "@a",
+#endif
     };
     char buf[CIO_SOCKADDR_STRLEN];
     cio_sockaddr a, b;
@@ -61,16 +65,24 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(cio_sockaddr_family(&a), AF_UNIX);
     ck_assert_int_eq(cio_sockaddr_port(&a), CIO_EAFNOSUPPORT);
     ck_assert_str_eq(a.u.un.sun_path, "/tmp/x.sock");
+#ifdef __linux__
     ck_assert_int_eq(cio_sockaddr_parse(&a, "@abs"), 0);
     ck_assert_int_eq(a.u.un.sun_path[0], '\0');
     ck_assert_int_eq(memcmp(a.u.un.sun_path + 1, "abs", 3), 0);
     ck_assert_uint_eq(a.len, offsetof(struct sockaddr_un, sun_path) + 4);
+#else
+    /* Abstract names are Linux only. */
+    ck_assert_int_eq(cio_sockaddr_parse(&a, "@abs"), CIO_ENOTSUP);
+    ck_assert_uint_eq(a.len, 0);
+#endif
+#ifndef _WIN32
     /* A scope given by name reads back as its index. */
     ck_assert_int_eq(cio_sockaddr_parse(&a, "[fe80::1%lo]:80"), 0);
     ck_assert_uint_eq(a.u.in6.sin6_scope_id, if_nametoindex("lo"));
     snprintf(buf, sizeof buf, "[fe80::1%%%u]:80", if_nametoindex("lo"));
     ck_assert_int_eq(cio_sockaddr_parse(&b, buf), 0);
     ck_assert(cio_sockaddr_equal(&a, &b));
+#endif
 }
 END_TEST
 
@@ -102,7 +114,9 @@ START_TEST(test_rejects)
         "[::1%]:80",
         "localhost:80",
         ":80",
+#ifdef __linux__
         "@",
+#endif
         "x",
     };
     char longpath[200];
@@ -125,7 +139,12 @@ START_TEST(test_rejects)
     longpath[sizeof longpath - 1] = '\0';
     ck_assert_int_eq(cio_sockaddr_parse(&a, longpath), CIO_ENAMETOOLONG);
     longpath[0] = '@';
+#ifdef __linux__
     ck_assert_int_eq(cio_sockaddr_parse(&a, longpath), CIO_ENAMETOOLONG);
+#else
+    ck_assert_int_eq(cio_sockaddr_parse(&a, longpath), CIO_ENOTSUP);
+    ck_assert_int_eq(cio_sockaddr_parse(&a, "@"), CIO_ENOTSUP);
+#endif
     /* The longest path that fits (107 bytes and the NUL). */
     longpath[0] = '/';
     longpath[sizeof(a.u.un.sun_path) - 1] = '\0';
@@ -134,7 +153,11 @@ START_TEST(test_rejects)
     ck_assert_int_eq(cio_sockaddr_ip(&a, "[::1]", 1), CIO_EINVAL);
     ck_assert_int_eq(cio_sockaddr_ip(&a, NULL, 1), CIO_EINVAL);
     ck_assert_int_eq(cio_sockaddr_unix(&a, ""), CIO_EINVAL);
+#ifdef __linux__
     ck_assert_int_eq(cio_sockaddr_abstract(&a, "x", 0), CIO_EINVAL);
+#else
+    ck_assert_int_eq(cio_sockaddr_abstract(&a, "x", 1), CIO_ENOTSUP);
+#endif
 }
 END_TEST
 
@@ -187,6 +210,7 @@ START_TEST(test_builders)
     ck_assert_int_eq(cio_sockaddr_from(&a, NULL, 0), CIO_EINVAL);
 
     /* Unix: '@' means abstract; "./@x" is a file named @x. */
+#ifdef __linux__
     ck_assert_int_eq(cio_sockaddr_unix(&a, "@name"), 0);
     ck_assert_int_eq(cio_sockaddr_abstract(&b, "name", 4), 0);
     ck_assert(cio_sockaddr_equal(&a, &b));
@@ -198,6 +222,11 @@ START_TEST(test_builders)
     ck_assert_int_eq(cio_sockaddr_abstract(&a, "a\0b", 3), 0);
     ck_assert_int_eq(cio_sockaddr_format(&a, buf, sizeof buf), 4);
     ck_assert_str_eq(buf, "@a@b");
+#else
+    ck_assert_int_eq(cio_sockaddr_unix(&a, "@name"), CIO_ENOTSUP);
+    ck_assert_int_eq(cio_sockaddr_unix(&b, "./@name"), 0);
+    ck_assert_str_eq(b.u.un.sun_path, "./@name");
+#endif
 
     /* Formatting limits. */
     ck_assert_int_eq(cio_sockaddr_ip(&a, "10.0.0.1", 80), 0);
@@ -385,7 +414,7 @@ static int
 cancel_main(void *arg)
 {
     cio_task *blocker, *t;
-    uint64_t t0;
+    uint64_t t0, slow = cio_test_under_valgrind() ? 10 : 1;
     int r;
 
     (void)arg;
@@ -421,14 +450,15 @@ cancel_main(void *arg)
     t0 = cio_now();
     ck_assert_int_eq(cio_cancel(t), 0);
     ck_assert_int_eq(cio_join(t), CIO_ECANCELED);
-    ck_assert_uint_lt(cio_now() - t0, 300 * MS);
+    /* "At once": generous bounds, ten times more under valgrind. */
+    ck_assert_uint_lt(cio_now() - t0, 300 * MS * slow);
 
     t0 = cio_now();
     cio_deadline_set(t0 + 30 * MS);
     r = resolver_task(NULL);
     cio_deadline_set(0);
     ck_assert_int_eq(r, CIO_ETIMEDOUT);
-    ck_assert_uint_lt(cio_now() - t0, 400 * MS);
+    ck_assert_uint_lt(cio_now() - t0, 400 * MS * slow);
 
     /* Once the pool is free, lookups work again. */
     ck_assert_int_eq(cio_join(blocker), 7);
@@ -438,14 +468,14 @@ cancel_main(void *arg)
 
 START_TEST(test_resolve_cancel)
 {
-    int fds0 = cio_test_count_fds();
+    int fds0 = cio_test_api_count();
     cio_runtime *rt = net_runtime_pool1(_i);
 
     if (rt == NULL)
         return;
     ck_assert_int_eq(cio_block_on(rt, cancel_main, NULL), 0);
     cio_runtime_free(rt);
-    ck_assert_int_eq(cio_test_count_fds(), fds0);
+    ck_assert_int_eq(cio_test_api_count(), fds0);
 }
 END_TEST
 

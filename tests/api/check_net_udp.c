@@ -145,8 +145,12 @@ connected_main(void *arg)
         uint64_t prev = cio_deadline_set(cio_now() + 1000 * MS);
         int64_t r = cio_udp_recv(a, buf, sizeof buf);
         cio_deadline_set(prev);
-        ck_assert_msg(r == CIO_ECONNREFUSED, "recv: %lld (%s)", (long long)r,
-                      cio_errname((int)r));
+        if (r == CIO_ETIMEDOUT && cio_test_under_wine())
+            printf("# wine reports no ICMP error to a UDP receive: "
+                   "ECONNREFUSED not checked\n");
+        else
+            ck_assert_msg(r == CIO_ECONNREFUSED, "recv: %lld (%s)",
+                          (long long)r, cio_errname((int)r));
     }
     ck_assert_int_eq(cio_udp_close(a), 0);
     ck_assert_int_eq(cio_udp_close(b), 0);

@@ -7,6 +7,22 @@
  * blocked accept, and datagram sockets (path, abstract, connected,
  * pairs, unbound senders).
  */
+#ifdef _WIN32
+#include "check_net.h"
+
+/*
+ * Windows: AF_UNIX exists since Windows 10 (1803) but not under wine 8,
+ * where CI runs; and this suite leans on socketpair, Linux abstract
+ * names and peer credentials, which Windows lacks. So it skips there.
+ */
+int
+main(void)
+{
+    cio_test_skip_all("Unix domain sockets: not under wine 8, and the "
+                      "suite needs socketpair and abstract names");
+    return CIO_TEST_SKIP;
+}
+#else
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -460,3 +476,4 @@ main(void)
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
+#endif /* _WIN32 */

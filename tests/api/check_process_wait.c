@@ -34,14 +34,17 @@ path_for(int i)
 }
 
 /* Spawn `sleep 10`, and check the path it took: a pidfd costs one
- * descriptor, the fallback none. */
+ * descriptor, the fallback none. valgrind 3.19 does not know
+ * pidfd_open (ENOSYS), so under it the library takes the fallback
+ * either way. */
 static cio_child *
 spawn_sleeper(void)
 {
     static const char *const ten[] = {"10", NULL};
     cio_command *cmd = proc_cmd("sleep", ten);
     cio_child *child;
-    int fds = cio_test_count_fds(), pidfds = use_fallback ? 0 : 1;
+    int fds = cio_test_count_fds();
+    int pidfds = use_fallback || cio_test_under_valgrind() ? 0 : 1;
 
     ck_assert_int_eq(cio_command_spawn(cmd, &child), 0);
     cio_command_free(cmd);

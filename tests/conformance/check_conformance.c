@@ -17,6 +17,10 @@
  * a module author's backend meets exactly these tests.
  */
 #define _GNU_SOURCE
+#ifdef _WIN32
+/* The POSIX calls below, made of Windows ones (runs the IOCP backend). */
+#include "cio_test_win32.h"
+#else
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +37,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
 #include <compio.h>
 
@@ -663,12 +668,23 @@ START_TEST(t_close_reuse)
     close(sv[0]);
     close(sv[1]);
     make_socketpair(SOCK_STREAM, sv2);
+#ifdef _WIN32
+    /*
+     * Windows cannot put a handle at a chosen value (no dup3); it often
+     * reuses the old one by itself. Either way the stale op must
+     * complete and the new one must get exactly its data.
+     */
+    if (sv2[0] != oldfd)
+        printf("# handle %d not reused (new %d): not forced on Windows\n",
+               oldfd, sv2[0]);
+#else
     if (sv2[0] != oldfd) {
         /* Make the new socket take the old number. */
         ck_assert_int_eq(dup3(sv2[0], oldfd, O_CLOEXEC), oldfd);
         close(sv2[0]);
         sv2[0] = oldfd;
     }
+#endif
     ck_assert_int_eq(cio_driver_attach(drv, sv2[0]), 0);
     memset(nbuf, 0, sizeof(nbuf));
     cio_op_recv(&nw, sv2[0], nbuf, sizeof(nbuf), 0);
@@ -1066,8 +1082,15 @@ conformance_suite(void)
     tcase_add_test(tc, t_timeout_op);
     tcase_add_test(tc, t_poll_add);
     tcase_add_test(tc, t_teardown_inflight);
+#ifdef _WIN32
+    suite_add_tcase(s, tc);
+    cio_test_skip_case(s, t_short_io,
+                       "no short writes on Windows: an overlapped send or "
+                       "pipe write completes only in full");
+#else
     tcase_add_test(tc, t_short_io);
     suite_add_tcase(s, tc);
+#endif
     return s;
 }
 

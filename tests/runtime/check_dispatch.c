@@ -14,6 +14,9 @@
 #include <time.h>
 
 #include <compio/runtime.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "cio_test.h"
 
@@ -65,14 +68,37 @@ START_TEST(from_thread)
 }
 END_TEST
 
+/* The CPUs this process may run on, in order, into @cpus; their count. */
+static int
+allowed_cpus(int *cpus, int max)
+{
+    int n = 0, i;
+#ifdef _WIN32
+    DWORD_PTR mask, sysmask;
+
+    ck_assert(GetProcessAffinityMask(GetCurrentProcess(), &mask, &sysmask));
+    for (i = 0; i < (int)(8 * sizeof(mask)) && n < max; i++)
+        if (mask & ((DWORD_PTR)1 << i))
+            cpus[n++] = i;
+#else
+    cpu_set_t set;
+
+    ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
+    for (i = 0; i < CPU_SETSIZE && n < max; i++)
+        if (CPU_ISSET(i, &set))
+            cpus[n++] = i;
+#endif
+    return n;
+}
+
 START_TEST(default_size)
 {
     cio_dispatcher *d = NULL;
-    cpu_set_t set;
+    int cpus[1024];
 
     ck_assert_int_eq(cio_dispatcher_new(&d, NULL), 0);
-    ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
-    ck_assert_uint_eq(cio_dispatcher_size(d), (unsigned)CPU_COUNT(&set));
+    ck_assert_uint_eq(cio_dispatcher_size(d),
+                      (unsigned)allowed_cpus(cpus, 1024));
     ck_assert_int_eq(cio_dispatch(d, -1, answer, NULL), 42);
     cio_dispatcher_free(d);
 }
@@ -439,20 +465,19 @@ static int
 cpu_job(void *arg)
 {
     (void)arg;
+#ifdef _WIN32
+    return (int)GetCurrentProcessorNumber();
+#else
     return sched_getcpu();
+#endif
 }
 
 START_TEST(pinning)
 {
-    cpu_set_t set;
-    int cpus[CPU_SETSIZE], n = 0, i, k;
+    int cpus[1024], n = allowed_cpus(cpus, 1024), i, k;
     unsigned threads;
     cio_dispatcher *d;
 
-    ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
-    for (i = 0; i < CPU_SETSIZE; i++)
-        if (CPU_ISSET(i, &set))
-            cpus[n++] = i;
     threads = n < 4 ? (unsigned)n : 4;
     d = make(threads, 1);
     /* Worker i runs on the (i % ncpu)-th CPU this process may use. */

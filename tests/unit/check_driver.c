@@ -316,16 +316,23 @@ file_io(cio_driver *drv)
     char dir[PATH_MAX], path[PATH_MAX + 8], buf[32] = "";
     cio_op op;
     cio_entry e[2];
-    int fd;
+    cio_fd fd;
 
     ck_assert_ptr_nonnull(cio_test_mkdtemp(dir, sizeof(dir)));
     snprintf(path, sizeof(path), "%s/f", dir);
 
+#ifdef _WIN32
+    /* OPENAT has no Windows form yet: the test opens the file itself. */
+    fd = (cio_fd)CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+                             CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    ck_assert(fd != CIO_INVALID_FD);
+#else
     cio_op_openat(&op, CIO_AT_FDCWD, path, O_RDWR | O_CREAT, 0600);
     ck_assert_int_eq(cio_driver_push(drv, &op), 0);
     reap(drv, e, 1);
     fd = e[0].result;
     ck_assert_int_ge(fd, 0);
+#endif
 
     cio_op_write_at(&op, fd, "hello world", 11, 0);
     op.user_data = 7;
@@ -340,7 +347,7 @@ file_io(cio_driver *drv)
     ck_assert_int_eq(e[0].result, 5);
     ck_assert_str_eq(buf, "world");
 
-    cio_op_read_at(&op, -1, buf, 5, 0);
+    cio_op_read_at(&op, CIO_INVALID_FD, buf, 5, 0);
     ck_assert_int_eq(cio_driver_push(drv, &op), 0);
     reap(drv, e, 1);
     ck_assert_int_eq(e[0].result, CIO_EBADF);
@@ -419,8 +426,13 @@ START_TEST(pooled_timeout_and_read)
     ck_assert_int_eq(e[0].result, CIO_ETIME);
 
     /* A readiness op on the pool: it waits for data, then reads it. */
+#ifdef _WIN32
+    /* CRT pipes block; the pool's ReadFile waits just the same. */
+    ck_assert_int_eq(cio_test_pipe(p), 0);
+#else
     ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-    cio_op_read(&op, p[0], buf, sizeof(buf));
+#endif
+    cio_op_read(&op, cio_test_fd(p[0]), buf, sizeof(buf));
     ck_assert_int_eq(cio_driver_push(drv, &op), 0);
     ck_assert_int_eq(cio_driver_poll(drv, 20, e, 1), 0);
     ck_assert_int_eq(write(p[1], "data", 4), 4);
@@ -498,6 +510,7 @@ wait_started(int n)
     }
 }
 
+#ifndef _WIN32 /* See driver_suite. */
 START_TEST(cancel_queued_pool_op)
 {
     cio_driver *drv = open_nullbe("runtime", "threadpool_max", "1");
@@ -506,7 +519,7 @@ START_TEST(cancel_queued_pool_op)
     cio_entry e[3];
     int i;
 
-    ck_assert_int_eq(pipe2(gate, O_CLOEXEC), 0);
+    ck_assert_int_eq(cio_test_pipe(gate), 0);
     cio_op_blocking(&run, wait_gate, NULL);
     run.user_data = 1;
     ck_assert_int_eq(cio_driver_push(drv, &run), 0);
@@ -545,6 +558,7 @@ START_TEST(cancel_queued_pool_op)
     close(gate[1]);
 }
 END_TEST
+#endif
 
 static void *
 notify_later(void *arg)
@@ -582,7 +596,7 @@ START_TEST(pool_completion_wakes_poll)
     cio_entry e[1];
 
     /* poll(-1) sleeps in the backend; the pool's wake must end it. */
-    ck_assert_int_eq(pipe2(gate, O_CLOEXEC), 0);
+    ck_assert_int_eq(cio_test_pipe(gate), 0);
     cio_op_blocking(&op, wait_gate, NULL);
     ck_assert_int_eq(cio_driver_push(drv, &op), 0);
     wait_started(1);
@@ -595,6 +609,7 @@ START_TEST(pool_completion_wakes_poll)
 }
 END_TEST
 
+#ifndef _WIN32 /* See driver_suite. */
 static void *
 open_gate_later(void *arg)
 {
@@ -613,7 +628,7 @@ START_TEST(close_with_ops_in_flight)
     pthread_t t;
     int i;
 
-    ck_assert_int_eq(pipe2(gate, O_CLOEXEC), 0);
+    ck_assert_int_eq(cio_test_pipe(gate), 0);
     for (i = 0; i < 100; i++) {
         cio_op_nop(&nops[i]);
         ck_assert_int_eq(cio_driver_push(drv, &nops[i]), 0);
@@ -647,6 +662,7 @@ START_TEST(close_with_ops_in_flight)
     close(gate[1]);
 }
 END_TEST
+#endif
 
 static Suite *
 driver_suite(void)
@@ -665,10 +681,18 @@ driver_suite(void)
     tcase_add_test(tc, blocking_op);
     tcase_add_test(tc, pooled_timeout_and_read);
     tcase_add_test(tc, async_cancel);
+#ifndef _WIN32
+    /*
+     * These two need a pool of 1 or 2 threads, whose limit is set once
+     * per process: a fresh process per case, which Check gives only in
+     * its fork mode, and Check cannot fork on Windows. Left out there
+     * (not counted at all) rather than run against a bigger pool.
+     */
     tcase_add_test(tc, cancel_queued_pool_op);
+    tcase_add_test(tc, close_with_ops_in_flight);
+#endif
     tcase_add_test(tc, notify_wakes_poll);
     tcase_add_test(tc, pool_completion_wakes_poll);
-    tcase_add_test(tc, close_with_ops_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,21 +23,120 @@
 #include <compio/module.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
+#endif
+
+/*
+ * The wake-up: a self-pipe that notify writes and wait polls; on
+ * Windows an auto-reset event.
+ */
+#ifdef _WIN32
+typedef HANDLE nullbe_wake;
+#else
+typedef int nullbe_wake[2];
+#endif
 
 typedef struct nullbe {
     const cio_host_api *api;
     cio_host *host;
-    int wake[2];         /* Self-pipe: notify writes, wait polls. */
+    nullbe_wake wake;
     cio_op *head, *tail; /* Queued NOPs, through op->priv.ptr[0]. */
     int forward;         /* forward = yes. */
 } nullbe;
 
 #define NULLBE_NEXT(op) ((op)->priv.ptr[0])
+
+#ifdef _WIN32
+static int
+nullbe_wake_open(nullbe *nb)
+{
+    nb->wake = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (nb->wake == NULL) {
+        nb->api->set_reason(nb->host, "nullbe: CreateEvent: error %lu",
+                            (unsigned long)GetLastError());
+        return CIO_ENOMEM;
+    }
+    return 0;
+}
+
+static void
+nullbe_wake_close(nullbe *nb)
+{
+    CloseHandle(nb->wake);
+}
+
+/* Wait up to @ms (-1: forever) for a notify. */
+static int
+nullbe_wake_wait(nullbe *nb, int ms)
+{
+    (void)WaitForSingleObject(nb->wake, ms < 0 ? INFINITE : (DWORD)ms);
+    return 0;
+}
+
+/* An auto-reset event holds at most one wake-up; the wait consumed it. */
+static void
+nullbe_drain_wake(nullbe *nb)
+{
+    (void)nb;
+}
+
+static int
+nullbe_wake_signal(nullbe *nb)
+{
+    return SetEvent(nb->wake) ? 0 : CIO_EIO;
+}
+#else
+static int
+nullbe_wake_open(nullbe *nb)
+{
+    if (pipe2(nb->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+        int err = -errno;
+        nb->api->set_reason(nb->host, "nullbe: pipe2: %s", strerror(errno));
+        return err;
+    }
+    return 0;
+}
+
+static void
+nullbe_wake_close(nullbe *nb)
+{
+    close(nb->wake[0]);
+    close(nb->wake[1]);
+}
+
+static int
+nullbe_wake_wait(nullbe *nb, int ms)
+{
+    struct pollfd p = {.fd = nb->wake[0], .events = POLLIN};
+    if (poll(&p, 1, ms) < 0 && errno != EINTR)
+        return -errno;
+    return 0;
+}
+
+static void
+nullbe_drain_wake(nullbe *nb)
+{
+    char buf[64];
+    while (read(nb->wake[0], buf, sizeof(buf)) > 0)
+        ;
+}
+
+static int
+nullbe_wake_signal(nullbe *nb)
+{
+    /* A full pipe already holds a wake-up. */
+    if (write(nb->wake[1], "", 1) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+#endif
 
 static int
 nullbe_yes(const cio_host_api *api, cio_host *host, const char *key)
@@ -69,14 +168,15 @@ nullbe_create(const cio_host_api *api, cio_host *host, unsigned entries,
     nb = api->calloc(1, sizeof(*nb));
     if (nb == NULL)
         return CIO_ENOMEM;
-    if (pipe2(nb->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-        int err = -errno;
-        api->set_reason(host, "nullbe: pipe2: %s", strerror(errno));
-        api->free(nb);
-        return err;
-    }
     nb->api = api;
     nb->host = host;
+    {
+        int err = nullbe_wake_open(nb);
+        if (err < 0) {
+            api->free(nb);
+            return err;
+        }
+    }
     nb->forward = nullbe_yes(api, host, "forward");
     *state = nb;
     return 0;
@@ -86,8 +186,7 @@ static void
 nullbe_destroy(void *state)
 {
     nullbe *nb = state;
-    close(nb->wake[0]);
-    close(nb->wake[1]);
+    nullbe_wake_close(nb);
     nb->api->free(nb);
 }
 
@@ -142,14 +241,6 @@ nullbe_cancel(void *state, cio_op *op)
     return CIO_ENOENT;
 }
 
-static void
-nullbe_drain_wake(nullbe *nb)
-{
-    char buf[64];
-    while (read(nb->wake[0], buf, sizeof(buf)) > 0)
-        ;
-}
-
 #ifdef NULLBE_OLD_ABI
 /* Junk in the completion flags, as a pre-1.2 module might pass. */
 #define NULLBE_CFLAGS CIO_CF_MORE
@@ -176,8 +267,7 @@ static int
 nullbe_wait(void *state, int64_t timeout_ns)
 {
     nullbe *nb = state;
-    struct pollfd p = {.fd = nb->wake[0], .events = POLLIN};
-    int ms;
+    int ms, r;
 
     if (nb->head != NULL) {
         nullbe_drain_wake(nb);
@@ -189,8 +279,9 @@ nullbe_wait(void *state, int64_t timeout_ns)
         ms = INT_MAX;
     else
         ms = (int)((timeout_ns + 999999) / 1000000);
-    if (poll(&p, 1, ms) < 0 && errno != EINTR)
-        return -errno;
+    r = nullbe_wake_wait(nb, ms);
+    if (r < 0)
+        return r;
     nullbe_drain_wake(nb);
     return nullbe_deliver(nb);
 }
@@ -216,9 +307,8 @@ nullbe_wait_batch(void *state, int64_t timeout_ns, cio_completion *out,
                   unsigned max)
 {
     nullbe *nb = state;
-    struct pollfd p = {.fd = nb->wake[0], .events = POLLIN};
     unsigned n = 0;
-    int ms;
+    int ms, r;
 
     if (nb->head == NULL) {
         if (timeout_ns < 0)
@@ -227,8 +317,9 @@ nullbe_wait_batch(void *state, int64_t timeout_ns, cio_completion *out,
             ms = INT_MAX;
         else
             ms = (int)((timeout_ns + 999999) / 1000000);
-        if (poll(&p, 1, ms) < 0 && errno != EINTR)
-            return -errno;
+        r = nullbe_wake_wait(nb, ms);
+        if (r < 0)
+            return r;
     }
     nullbe_drain_wake(nb);
     while (n < max && nb->head != NULL) {
@@ -258,11 +349,7 @@ nullbe_cancel_all(void *state)
 static int
 nullbe_notify(void *state)
 {
-    nullbe *nb = state;
-    /* A full pipe already holds a wake-up. */
-    if (write(nb->wake[1], "", 1) < 0 && errno != EAGAIN)
-        return -errno;
-    return 0;
+    return nullbe_wake_signal(state);
 }
 
 static const cio_backend_ops nullbe_ops = {
