@@ -2,11 +2,18 @@
 # SPDX-License-Identifier: MIT
 # Install compio's build and test dependencies from Debian packages.
 # Idempotent: packages already present are not fetched again. Run as root
-# (or through sudo).
+# (or through sudo). With --bench, also what "make bench" runs against:
+# libuv, libevent, fio, nginx, wrk, tokio (built offline from Debian's
+# Rust packages), gnuplot for the plots, strace and perf for profiles.
+# (The Windows stage installs its own: scripts/win-test.sh.)
 set -eu
 
 packages="build-essential autoconf automake libtool pkgconf check \
 libinih-dev liburing-dev python3 curl valgrind"
+if [ "${1:-}" = --bench ]; then
+    packages="$packages libuv1-dev libevent-dev fio nginx wrk gnuplot-nox \
+strace linux-perf cargo librust-tokio-dev"
+fi
 
 missing=
 for p in $packages; do
