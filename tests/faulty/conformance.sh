@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The backend conformance suite (compio-conformance, both suites) on
-# the fault-injecting module wrapping epoll and wrapping uring. Only
+# the fault-injecting module wrapping epoll, uring and kqueue (emulated:
+# the kqueue module on tests/kqemu, named by path). Only
 # the faults the driver contract tolerates are injected here: delayed
 # and reordered completions and late notifies. The driver facade passes
 # results through (a short count, CIO_EINTR, CIO_EAGAIN reach its
@@ -17,11 +18,19 @@ ran=0
 . "${CIO_TEST_SRCDIR:?}/faulty/faultylib.sh"
 tool=${CIO_TEST_BUILDDIR:?}/../tools/compio-conformance
 
-for inner in epoll uring; do
-    [ -f "$CIO_TEST_BUILDDIR/../modules/$inner/.libs/cio_$inner.so" ] || {
-        echo "skip: $inner not built"; continue; }
-    faulty_ini "$tmp/$inner.ini" "$inner" "delay = 0.3" \
+kqemu=$CIO_TEST_BUILDDIR/kqueue/.libs/cio_kqueue_emu.so
+for inner in epoll uring kqueue_emu; do
+    case $inner in
+    kqueue_emu) so=$kqemu ;;
+    *) so=$CIO_TEST_BUILDDIR/../modules/$inner/.libs/cio_$inner.so ;;
+    esac
+    [ -f "$so" ] || { echo "skip: $inner not built"; continue; }
+    # The test-only kqueue (emulated) module is not on any search path:
+    # the wrapper loads it by absolute path.
+    [ "$inner" = kqueue_emu ] && name=$so || name=$inner
+    faulty_ini "$tmp/$inner.ini" "$name" "delay = 0.3" \
         "late_notify = %2" "late_notify_us = 1000"
+    inner=$tag # faulty_ini sets inner (to $name) and tag (the name).
     "$tool" --backend faulty --config "$tmp/$inner.ini" --suite all \
         >"$tmp/out" 2>&1
     rc=$?

@@ -8,14 +8,19 @@
 [ -f "${CIO_TEST_BUILDDIR:?}/../modules/faulty/.libs/cio_faulty.so" ] || {
     echo "SKIP: modules/faulty was not built"; exit 77; }
 
-# faulty_ini FILE INNER SETTINGS...: backend = faulty around INNER, with
-# each SETTING ("key = value") in [module.faulty] and the stats file
-# $tmp/stats.INNER. The seed is fixed unless FAULTY_SEED says otherwise,
-# so that a failure replays.
+# faulty_ini FILE INNER SETTINGS...: backend = faulty around INNER (a
+# name, or a module's absolute path), with each SETTING ("key = value")
+# in [module.faulty] and the stats file $tmp/stats.NAME (NAME: INNER, or
+# for a path the module's name, /x/cio_kqueue_emu.so -> kqueue_emu). The
+# seed is fixed unless FAULTY_SEED says otherwise, so that a failure
+# replays.
 faulty_ini() {
     file=$1
     inner=$2
     shift 2
+    tag=${inner##*/}
+    tag=${tag%.so}
+    tag=${tag#cio_}
     {
         echo "[runtime]"
         echo "backend = faulty"
@@ -23,12 +28,12 @@ faulty_ini() {
         echo "[module.faulty]"
         echo "inner = $inner"
         echo "seed = ${FAULTY_SEED:-20261126}"
-        echo "stats = $tmp/stats.$inner"
+        echo "stats = $tmp/stats.$tag"
         for kv in "$@"; do
             echo "$kv"
         done
     } >"$file"
-    : >"$tmp/stats.$inner"
+    : >"$tmp/stats.$tag"
 }
 
 # faulty_sum INNER KEY: the total of KEY over every driver's line.
