@@ -581,7 +581,8 @@ typedef struct cio_unix_cred {
  * cio_sockaddr_unix) and listen. @opts: backlog, CIO_BIND_UNLINK.
  * Closing the listener does not remove a path's socket file. 0, or
  * CIO_EADDRINUSE, CIO_EACCES, CIO_ENOENT (no such directory),
- * CIO_ENAMETOOLONG, CIO_EINVAL...
+ * CIO_EINVAL... (A path too long for sun_path is refused earlier, by
+ * cio_sockaddr_unix and cio_sockaddr_parse.)
  */
 CIO_EXTERN int cio_unix_listen(cio_unix_listener **out,
                                const cio_sockaddr *addr,
@@ -606,8 +607,11 @@ CIO_EXTERN int cio_unix_listener_close(cio_unix_listener *l);
 
 /**
  * Connect to the Unix stream socket at @addr. 0, or CIO_ENOENT (no such
- * path), CIO_ECONNREFUSED (nobody listens), CIO_EACCES, CIO_EAGAIN
- * (the listener's backlog is full), CIO_ECANCELED, CIO_ETIMEDOUT...
+ * path), CIO_ECONNREFUSED (nobody listens), CIO_EACCES, CIO_ECANCELED,
+ * CIO_ETIMEDOUT... While the listener's backlog is full the call waits
+ * for room, like a blocking connect(2), until cancel or a deadline ends
+ * it. (On the epoll backend that wait is, for now, a busy retry: an
+ * unconnected Unix socket always polls writable.)
  */
 CIO_EXTERN int cio_unix_connect(cio_unix_stream **out,
                                 const cio_sockaddr *addr);
