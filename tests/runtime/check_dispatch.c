@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 #include <compio/runtime.h>
 #ifdef _WIN32
@@ -388,19 +391,36 @@ START_TEST(cancel_task_caller)
 }
 END_TEST
 
-static atomic_int stubborn_started;
+static atomic_int stubborn_started, stubborn_release;
 
-/* Ignores cancellation: spins 50 ms, then answers. */
+/*
+ * Ignores cancellation: spins until the test releases it (after the
+ * caller's runtime began to close), then answers. Released by the test,
+ * not after a fixed time, so that a slow run (valgrind, a loaded
+ * machine) cannot let it answer before the runtime is freed.
+ */
 static int
 stubborn(void *arg)
 {
-    uint64_t end = cio_now() + 50 * 1000000ull;
-
     (void)arg;
     atomic_store(&stubborn_started, 1);
-    while (cio_now() < end)
+    while (!atomic_load(&stubborn_release))
         ;
     return 11;
+}
+
+/* Release stubborn a little after the free below has started. */
+static void *
+stubborn_releaser(void *arg)
+{
+    (void)arg;
+#ifdef _WIN32
+    Sleep(20);
+#else
+    usleep(20000);
+#endif
+    atomic_store(&stubborn_release, 1);
+    return NULL;
 }
 
 typedef struct freed_ctx {
@@ -449,11 +469,16 @@ START_TEST(caller_runtime_freed)
 
     atomic_store(&stubborn_started, 0);
     for (i = 0; i < 2; i++) {
+        pthread_t rel;
+        atomic_store(&stubborn_release, 0);
         c = (freed_ctx){.d = make(1, 0), .job = jobs[i]};
         ck_assert_int_eq(cio_runtime_new(&rt, NULL), 0);
         ck_assert_int_eq(cio_block_on(rt, freed_main, &c), 0);
         ck_assert_int_eq(c.returned, 0);
+        ck_assert_int_eq(pthread_create(&rel, NULL, stubborn_releaser, NULL),
+                         0);
         cio_runtime_free(rt);
+        pthread_join(rel, NULL);
         ck_assert_int_eq(c.returned, 1);
         ck_assert_int_eq(c.result, expect[i]);
         cio_dispatcher_free(c.d);

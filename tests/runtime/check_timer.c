@@ -110,7 +110,8 @@ interval_main(void *arg)
     cio_interval_init(&iv, 20 * MS);
     ck_assert_uint_ge(iv.next, start + 20 * MS);
     n = cio_interval_tick(&iv);
-    ck_assert_int_eq(n, 1);
+    /* 1 unless this task ran more than a period late (valgrind, load). */
+    ck_assert_int_ge(n, 1);
     ck_assert_uint_ge(cio_now(), start + 20 * MS);
     /* Miss about three ticks: they are skipped, not bunched. */
     ck_assert_int_eq(cio_sleep(65 * MS), 0);
