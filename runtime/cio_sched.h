@@ -96,8 +96,10 @@ struct cio_runtime {
     size_t nlive;     /* Tasks not yet done. */
     cio__fiber sched; /* The loop's own context. */
     cio__stack_cache stacks;
-    /* Timer heap. */
-    cio__timer **heap;
+    /* Timer heap (cio_timer.c): @heap is the allocation, @theap the
+     * cache-line-aligned array of entries inside it. */
+    void *heap;
+    struct cio__tentry *theap;
     size_t nheap;
     size_t capheap;
     uint64_t timer_seq;

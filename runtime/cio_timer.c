@@ -4,15 +4,18 @@
  * intervals.
  *
  * Timers are nodes owned by their waiter (on a task's stack), kept in a
- * binary min-heap of pointers ordered by (deadline, insertion order);
- * each node stores its heap slot, so cancelling is O(log n). The loop's
+ * 4-ary min-heap of (deadline, pointer) entries ordered by (deadline,
+ * insertion order); each node stores its heap slot, so cancelling is
+ * O(log n). The loop's
  * poll timeout is the nearest deadline, and a timer fires only once
  * cio_now() has reached its deadline: a poll that returns a little
  * early just leads to one more short poll, never to an early wake.
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cio_sched.h"
@@ -40,88 +43,146 @@ cio_now(void)
 #endif
 }
 
+/*
+ * A heap entry copies the timer's deadline next to its pointer, so
+ * sifting compares keys in one contiguous array and touches a timer
+ * (on some task's stack, a different page each) only to store its new
+ * slot when it moves, or to read its seq when two deadlines tie.
+ */
+typedef struct cio__tentry {
+    uint64_t deadline;
+    cio__timer *tm;
+} cio__tentry;
+
+/*
+ * The heap is 4-ary: half the depth of a binary heap, so half the slot
+ * updates when the root is removed. Slot 0 sits 3 entries into a
+ * 64-byte-aligned block, which puts the 4 children of slot i (4i+1 ..
+ * 4i+4) at 64(i+1) bytes from the block: one cache line per level.
+ */
+#define ARITY 4
+#define LINE 64
+#define PAD 3
+
 static int
-before(const cio__timer *a, const cio__timer *b)
+before(const cio__tentry *a, const cio__tentry *b)
 {
     return a->deadline < b->deadline ||
-           (a->deadline == b->deadline && a->seq < b->seq);
+           (a->deadline == b->deadline && a->tm->seq < b->tm->seq);
 }
 
 static void
-heap_set(cio_runtime *rt, size_t i, cio__timer *tm)
+heap_set(cio__tentry *h, size_t i, cio__tentry e)
 {
-    rt->heap[i] = tm;
-    tm->idx = i;
+    h[i] = e;
+    e.tm->idx = i;
 }
 
 static void
-sift_up(cio_runtime *rt, size_t i)
+sift_up(cio__tentry *h, size_t i, cio__tentry e)
 {
-    cio__timer *tm = rt->heap[i];
-
     while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!before(tm, rt->heap[p]))
+        size_t p = (i - 1) / ARITY;
+        if (!before(&e, &h[p]))
             break;
-        heap_set(rt, i, rt->heap[p]);
+        heap_set(h, i, h[p]);
         i = p;
     }
-    heap_set(rt, i, tm);
+    heap_set(h, i, e);
 }
 
+/*
+ * Fill the hole at slot @i with @e. The hole first walks down to a
+ * leaf, pulling up the least child at each level, and @e then sifts up
+ * from there: @e is most often the last-armed, latest timer, so this
+ * saves a comparison per level against a plain sift-down that would
+ * carry it all the way. Ties among the children cannot be broken
+ * wrongly: (deadline, seq) is a total order.
+ */
 static void
-sift_down(cio_runtime *rt, size_t i)
+sift_down(cio__tentry *h, size_t n, size_t i, cio__tentry e)
 {
-    cio__timer *tm = rt->heap[i];
-
     for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= rt->nheap)
+        size_t c = ARITY * i + 1;
+        size_t m, k;
+
+        if (c + ARITY <= n) {
+            size_t m2 = c + 2 + before(&h[c + 3], &h[c + 2]);
+            m = c + before(&h[c + 1], &h[c]);
+            if (before(&h[m2], &h[m]))
+                m = m2;
+        } else if (c < n) {
+            m = c;
+            for (k = c + 1; k < n; k++)
+                if (before(&h[k], &h[m]))
+                    m = k;
+        } else {
             break;
-        if (c + 1 < rt->nheap && before(rt->heap[c + 1], rt->heap[c]))
-            c++;
-        if (!before(rt->heap[c], tm))
-            break;
-        heap_set(rt, i, rt->heap[c]);
-        i = c;
+        }
+        heap_set(h, i, h[m]);
+        i = m;
     }
-    heap_set(rt, i, tm);
+    sift_up(h, i, e);
+}
+
+/* Grow to @cap entries; a new block, since realloc could change the
+ * alignment offset under the entries. */
+static int
+heap_grow(cio_runtime *rt, size_t cap)
+{
+    void *raw;
+    cio__tentry *h;
+
+    if (cap > (SIZE_MAX - LINE) / sizeof *h - PAD)
+        return CIO_ENOMEM;
+    raw = malloc((cap + PAD) * sizeof *h + LINE);
+    if (raw == NULL)
+        return CIO_ENOMEM;
+    h = (cio__tentry *)(((uintptr_t)raw + LINE - 1) & ~(uintptr_t)(LINE - 1));
+    h += PAD;
+    if (rt->nheap != 0)
+        memcpy(h, rt->theap, rt->nheap * sizeof *h);
+    free(rt->heap);
+    rt->heap = raw;
+    rt->theap = h;
+    rt->capheap = cap;
+    return 0;
 }
 
 int
 cio__timer_add(cio_runtime *rt, cio__timer *tm)
 {
+    cio__tentry e;
+
     if (rt->nheap == rt->capheap) {
-        size_t cap = rt->capheap != 0 ? rt->capheap * 2 : 64;
-        cio__timer **h = realloc(rt->heap, cap * sizeof *h);
-        if (h == NULL)
-            return CIO_ENOMEM;
-        rt->heap = h;
-        rt->capheap = cap;
+        int r = heap_grow(rt, rt->capheap != 0 ? rt->capheap * 2 : 64);
+        if (r < 0)
+            return r;
     }
     tm->seq = rt->timer_seq++;
-    heap_set(rt, rt->nheap++, tm);
-    sift_up(rt, tm->idx);
+    e.deadline = tm->deadline;
+    e.tm = tm;
+    sift_up(rt->theap, rt->nheap++, e);
     return 0;
 }
 
 void
 cio__timer_remove(cio_runtime *rt, cio__timer *tm)
 {
+    cio__tentry *h = rt->theap;
     size_t i = tm->idx;
-    cio__timer *last;
+    cio__tentry last;
 
     if (i == SIZE_MAX)
         return;
     tm->idx = SIZE_MAX;
-    last = rt->heap[--rt->nheap];
+    last = h[--rt->nheap];
     if (i == rt->nheap)
         return;
-    heap_set(rt, i, last);
-    if (i > 0 && before(last, rt->heap[(i - 1) / 2]))
-        sift_up(rt, i);
+    if (i > 0 && before(&last, &h[(i - 1) / ARITY]))
+        sift_up(h, i, last);
     else
-        sift_down(rt, i);
+        sift_down(h, rt->nheap, i, last);
 }
 
 int64_t
@@ -131,7 +192,7 @@ cio__timer_timeout(cio_runtime *rt)
 
     if (rt->nheap == 0)
         return -1;
-    d = rt->heap[0]->deadline;
+    d = rt->theap[0].deadline;
     now = cio_now();
     if (d <= now)
         return 0;
@@ -146,8 +207,8 @@ cio__timer_fire_due(cio_runtime *rt)
     if (rt->nheap == 0)
         return;
     now = cio_now();
-    while (rt->nheap > 0 && rt->heap[0]->deadline <= now) {
-        cio__timer *tm = rt->heap[0];
+    while (rt->nheap > 0 && rt->theap[0].deadline <= now) {
+        cio__timer *tm = rt->theap[0].tm;
         cio__timer_remove(rt, tm);
         tm->fire(tm);
     }
