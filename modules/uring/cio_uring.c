@@ -32,7 +32,9 @@
  * ring refuses other submitters): it writes an eventfd that the owner
  * keeps a POLL_ADD on (multishot where the kernel has it, else re-armed
  * after each shot), and only when the owner may be asleep in the kernel;
- * see the handshake in uring_wait.
+ * see the handshake in uring_wait. A multishot poll is never emptied
+ * (uring_on_notify): a wake-up costs notify()'s write and the owner's
+ * enter, no read(2).
  *
  * Beyond compio (module ABI 1.2): the kernel does multishot ACCEPT and
  * RECV (one SQE, many CQEs with IORING_CQE_F_MORE, passed through as
@@ -114,23 +116,32 @@ _Static_assert(CIO_CF_BUFFER == IORING_CQE_F_BUFFER &&
 
 /* ---- completions ---- */
 
-/* The notify poll fired (or ended): note it, empty the eventfd. */
+/*
+ * The notify poll fired (or ended): note it. A multishot poll posts a
+ * CQE for every wake-up that eventfd_write() raises, readable counter or
+ * not (io_uring's multishot poll is edge-triggered), so the eventfd is
+ * not emptied while it lasts: that would be a read(2) per wake-up. The
+ * counter only grows by one per write that found the owner asleep; it
+ * would take 2^64 - 2 of them to fill it. A poll that ended (one-shot,
+ * or a multishot one the kernel stopped or cancel_all() cancelled) is
+ * emptied with read(2), so that the next one does not fire at once.
+ */
 static void
 uring_on_notify(uring_state *st, int32_t res, uint32_t flags)
 {
     uint64_t v;
-    if (!(flags & IORING_CQE_F_MORE))
+    if (!(flags & IORING_CQE_F_MORE)) {
         st->notify_armed = 0;
+        while (read(st->evfd, &v, sizeof(v)) < 0 && errno == EINTR)
+            ;
+    }
     if (res == -EINVAL && st->notify_multi) {
         /* No multishot poll (Linux < 5.13): re-arm one shot each time. */
         st->notify_multi = 0;
         return;
     }
-    if (res > 0) {
-        while (read(st->evfd, &v, sizeof(v)) < 0 && errno == EINTR)
-            ;
+    if (res > 0)
         st->woke = 1;
-    }
 }
 
 /*
@@ -574,7 +585,7 @@ uring_create(const cio_host_api *api, cio_host *host, unsigned entries,
     st->api = api;
     st->host = host;
     st->ring.ring_fd = -1;
-    st->notify_multi = 1;
+    st->notify_multi = !k.no_notify_multi;
     st->vg = k.vg;
     st->held.next = st->held.prev = &st->held;
     atomic_init(&st->pending, 0);

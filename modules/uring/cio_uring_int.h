@@ -70,6 +70,8 @@ typedef struct uring_knobs {
     int no_cancel_any;
     /* Running under valgrind and adapting to it (the valgrind knob). */
     int vg;
+    /* notify_multishot = no: one-shot notify polls (debugging). */
+    int no_notify_multi;
 } uring_knobs;
 
 /* A provided-buffer ring: one cio_bufpool registered with the kernel. */

@@ -32,6 +32,11 @@
  *                        IORING_ASYNC_CANCEL_ANY (Linux < 5.19), so
  *                        tests cover that path (default yes where the
  *                        kernel has it).
+ *   notify_multishot = yes|no  debugging knob: no watches the notify
+ *                        eventfd with one-shot polls, re-armed and the
+ *                        eventfd emptied with read(2) after each, as on
+ *                        kernels without multishot poll (Linux < 5.13),
+ *                        so tests cover that path (default yes).
  *   valgrind = auto|no   auto (the default): when running under
  *                        valgrind, wait in poll(2) without
  *                        DEFER_TASKRUN and mark what the kernel wrote
@@ -261,6 +266,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
                   uring_knobs *k)
 {
     int sqpoll = 0, single = 1, defer = -1, coop = 0, tflag = 0, cany = 1;
+    int nmulti = 1;
     int vg = 1;
     int r, has_idle, has_cpu, has_defer, has_coop, has_tflag;
 
@@ -285,6 +291,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
         (r = has_tflag = uring_knob_bool(api, host, "taskrun_flag", &tflag)) <
             0 ||
         (r = uring_knob_bool(api, host, "cancel_any", &cany)) < 0 ||
+        (r = uring_knob_bool(api, host, "notify_multishot", &nmulti)) < 0 ||
         (r = uring_knob_auto(api, host, "valgrind", &vg)) < 0 ||
         (r = uring_knob_ops(api, host, &k->disabled)) < 0 ||
         (r = uring_knob_opflags(api, host, &k->disabled_opflags)) < 0)
@@ -324,6 +331,7 @@ uring__knobs_read(const cio_host_api *api, cio_host *host, unsigned entries,
     (void)has_coop;
     (void)has_tflag;
     k->no_cancel_any = !cany;
+    k->no_notify_multi = !nmulti;
 
     if (k->cq_entries != 0)
         k->flags |= IORING_SETUP_CQSIZE;
