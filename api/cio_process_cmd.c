@@ -9,11 +9,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "cio_process_int.h"
 
+#ifndef _WIN32
 extern char **environ;
+#endif
 
 /* Remember the first error; return @r. */
 static int
@@ -119,6 +123,30 @@ cio_command_args(cio_command *cmd, const char *const *args)
     return 0;
 }
 
+/* Are the names @a and @b of @n bytes the same variable? */
+static int
+name_eq(const char *a, const char *b, size_t n)
+{
+#ifdef _WIN32
+    size_t i;
+
+    /* Windows compares environment names ignoring (ASCII) case. */
+    for (i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+        if (x >= 'a' && x <= 'z')
+            x -= 32;
+        if (y >= 'a' && y <= 'z')
+            y -= 32;
+        if (x != y)
+            return 0;
+    }
+    return 1;
+#else
+    return memcmp(a, b, n) == 0;
+#endif
+}
+
 /* Record a set (@value non-NULL) or a removal of @name. */
 static int
 env_op(cio_command *cmd, const char *name, const char *value)
@@ -145,7 +173,7 @@ env_op(cio_command *cmd, const char *name, const char *value)
     /* One entry per name: a later change replaces an earlier one. */
     for (i = 0; i < cmd->nenv; i++) {
         e = &cmd->env[i];
-        if (e->namelen == nlen && memcmp(e->kv, name, nlen) == 0) {
+        if (e->namelen == nlen && name_eq(e->kv, name, nlen)) {
             free(e->kv);
             memmove(e, e + 1, (cmd->nenv - i - 1) * sizeof *e);
             cmd->nenv--;
@@ -201,7 +229,8 @@ cio_command_cwd(cio_command *cmd, const char *dir)
 
     if (cmd == NULL)
         return CIO_EINVAL;
-#if !(defined(__GLIBC__) &&                                                    \
+#if !defined(_WIN32) &&                                                        \
+    !(defined(__GLIBC__) &&                                                    \
       (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29)))
     if (dir != NULL)
         return fail(cmd, CIO_ENOTSUP);
@@ -254,6 +283,9 @@ cio_command_process_group(cio_command *cmd, int pgid)
     return 0;
 }
 
+#ifndef _WIN32
+/* The Windows environment block is built in cio_process_win32.c. */
+
 /* Does @cmd say anything about the variable "@kv" (NAME=...)? */
 static int
 overridden(const cio_command *cmd, const char *kv)
@@ -293,3 +325,4 @@ cio__proc_envp(const cio_command *cmd, char ***out)
     *out = envp;
     return 0;
 }
+#endif /* !_WIN32 */

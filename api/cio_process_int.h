@@ -38,7 +38,17 @@ struct cio_child {
     cio_stream *io[3];
     int reaped;
     cio_exit_status status;
+#ifdef _WIN32
+    int killsig; /* The signal cio_child_kill ended it with, else 0. */
+#endif
 };
+
+#ifdef _WIN32
+/* Windows has no SIGKILL; cio_child_kill takes POSIX's number. */
+#ifndef SIGKILL
+#define SIGKILL 9
+#endif
+#endif
 
 /*
  * The environment for the child: a malloc'd NULL-terminated array of

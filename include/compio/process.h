@@ -62,11 +62,41 @@
  * before it was reaped is not killed; see cio_child_free for what
  * happens to it.
  *
- * Windows (not built yet): CreateProcessW with a quoted command line
- * and an environment block; pipes are named pipes opened overlapped on
- * the parent's side; the wait is an op on the process handle (IOCP
- * wait-completion packet or thread-pool wait). cio_child_kill maps
- * SIGKILL/SIGTERM to TerminateProcess.
+ * Windows: the same calls, with these differences.
+ * - Spawning is CreateProcessW. The arguments are joined into one
+ *   command line quoted so that the Microsoft C runtime (and
+ *   CommandLineToArgvW) splits it back into the same strings; a child
+ *   that parses its command line otherwise (cmd.exe, batch files) sees
+ *   that quoting. All strings are UTF-8, converted to UTF-16. A program
+ *   without a directory is looked up as CreateProcess does (the
+ *   program's directory, the current one, the system directories,
+ *   PATH; ".exe" is appended if it has no extension). Environment names
+ *   match ignoring ASCII case; the block is passed in the order the
+ *   caller's has, then the command's settings, unsorted.
+ * - Piped stdio: a named pipe per stream, overlapped on the parent's
+ *   side (attached to the runtime like cio_pipe's) and a synchronous,
+ *   inheritable handle on the child's; CIO_STDIO_NULL is "NUL";
+ *   CIO_STDIO_INHERIT passes the caller's standard handle (none if it
+ *   has none). The child's handles are made and inherited under a
+ *   process-wide lock, so spawns on other threads do not leak them
+ *   into their children; handles the program itself marks inheritable
+ *   are inherited too.
+ * - cio_command_process_group: 0 is CREATE_NEW_PROCESS_GROUP; a group
+ *   id > 0 makes spawn fail with CIO_ENOTSUP.
+ * - Waiting polls the process handle with cio_sleep in between, 1 ms
+ *   doubling to 50 ms, as the Unix fallback does (cancel and deadlines
+ *   apply; no thread is held). There are no zombies: a child freed
+ *   while it runs keeps running, and freeing only closes its handle.
+ * - There are no signals to children. cio_child_kill takes SIGKILL
+ *   (9: the C runtime's signal.h has no SIGKILL, so pass 9), SIGTERM
+ *   and SIGINT, and each one is TerminateProcess with exit code
+ *   128 + sig: the child gets no chance to clean up. 0 only checks;
+ *   other numbers are CIO_EINVAL. A child ended that way by
+ *   cio_child_kill reports code -1 and signal = sig (the first kill's).
+ * - cio_exit_status.code is the full 32-bit exit code as an int (not
+ *   0..255): a process that died of an exception reports its NTSTATUS,
+ *   e.g. 0xC0000005, as a negative code; signal and core_dumped are 0.
+ * - cio_child_pid is the process id (GetProcessId).
  */
 #ifndef COMPIO_PROCESS_H
 #define COMPIO_PROCESS_H
