@@ -697,6 +697,47 @@ START_TEST(t_inner_self_path)
 }
 END_TEST
 
+/*
+ * a wraps b wraps a: faulty's inner module is the relay fixture, whose
+ * inner module is faulty again. Each probe loads the next module, so
+ * the loader must stop the chain at its nesting limit with CIO_ELOOP,
+ * close every level it opened (no fd, no mapping left: ASan and the fd
+ * count see it), and leave the loader usable: the next open works.
+ */
+START_TEST(t_inner_cycle)
+{
+    char path[512];
+    cio_config *cfg = NULL;
+    cio_driver *drv = NULL;
+    int r;
+
+    cio_test_buildpath(path, sizeof(path),
+                       "loader/fixtures/.libs/cio_relay.so");
+    if (access(path, R_OK) != 0) {
+        printf("# %s not built: not run\n", path);
+        return;
+    }
+    BEGIN();
+    ck_assert_int_eq(cio_config_new(&cfg), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "backend", "faulty"), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "inner", path), 0);
+    ck_assert_int_eq(cio_config_set(cfg, "module.relay", "inner", "faulty"),
+                     0);
+    r = cio_driver_open(&drv, cfg);
+    cio_config_free(cfg);
+    ck_assert_int_eq(r, CIO_ELOOP);
+    ck_assert_ptr_null(drv);
+    ck_assert_msg(strstr(cio_error_detail(), "nest deeper than") != NULL,
+                  "detail: %s", cio_error_detail());
+    /* Every level was unwound: the loader opens a wrapper again. */
+    drv = open_faulty("");
+    cio_driver_close(drv);
+    unlink(stats);
+    END();
+}
+END_TEST
+
 START_TEST(t_inner_probe_fails)
 {
     char path[512];
@@ -775,6 +816,7 @@ faulty_suite(void)
     tcase_add_test(tc, t_inner_missing);
     tcase_add_test(tc, t_inner_self);
     tcase_add_test(tc, t_inner_self_path);
+    tcase_add_test(tc, t_inner_cycle);
     tcase_add_test(tc, t_inner_probe_fails);
     tcase_add_test(tc, t_inner_relative);
     tcase_add_test(tc, t_bad_rate);
