@@ -129,15 +129,26 @@ epoll_dequeue(epoll_state *st, epoll_fdent *e, cio_op *op)
 /* ---- completing ---- */
 
 static void epoll_forget_fd(epoll_state *st, int fd);
+static int epoll_drains(epoll_fdent *e, int fd);
 
 /* Deliver @op's result; the module lets go of it here. */
 static void
 epoll_finish(epoll_state *st, cio_op *op, int32_t res)
 {
     epoll__priv(op)->where = EPOLL_AT_NONE;
-    /* A new descriptor number: whatever we knew about it is stale. */
-    if (op->opcode == CIO_OP_ACCEPT && res >= 0)
+    st->inline_done++;
+    /*
+     * A new descriptor number: whatever we knew about it is stale. An
+     * accepted socket has its listener's type, so it inherits whether a
+     * short read drains it (one getsockopt per listener, not per
+     * connection). The table is never grown here: callers hold entries.
+     */
+    if (op->opcode == CIO_OP_ACCEPT && res >= 0) {
         epoll_forget_fd(st, res);
+        if ((unsigned)res < st->nfds && (unsigned)op->fd < st->nfds)
+            st->fds[res].drains =
+                (uint8_t)epoll_drains(&st->fds[op->fd], op->fd);
+    }
     st->api->complete(st->host, op, res, 0);
 }
 
@@ -175,8 +186,21 @@ epoll_forget_fd(epoll_state *st, int fd)
     e = &st->fds[fd];
     if (e->nwait)
         epoll_fail_all(st, e, CIO_EBADF, NULL);
-    e->kind = EPOLL_KIND_UNKNOWN;
+    epoll__fdent_reset(e);
     e->armed = 0;
+}
+
+/*
+ * The number of @e may name a new file now: drop what was learnt about
+ * the old one (kind, readiness hints, drains). Registration state is
+ * the caller's business.
+ */
+void
+epoll__fdent_reset(epoll_fdent *e)
+{
+    e->kind = EPOLL_KIND_UNKNOWN;
+    e->unready = 0;
+    e->drains = EPOLL_DRAINS_UNKNOWN;
 }
 
 /* ---- descriptor checks ---- */
@@ -232,7 +256,98 @@ epoll_poolable(unsigned opcode)
            opcode == CIO_OP_READV || opcode == CIO_OP_WRITEV;
 }
 
-/* ---- attempts ---- */
+/* ---- attempts and readiness hints ---- */
+
+/*
+ * Whether a read shorter than asked means that @fd had nothing more to
+ * give: true for stream sockets and pipes, where a read takes all there
+ * is up to its length; not for datagram and record sockets (one message
+ * per read, more may be queued) or ttys (a line at a time). Asked once
+ * per descriptor life; anything unexpected counts as "no", which only
+ * costs the hint.
+ */
+static int
+epoll_drains(epoll_fdent *e, int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof(type);
+    struct stat sb;
+    if (e->drains != EPOLL_DRAINS_UNKNOWN)
+        return e->drains;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+        e->drains = type == SOCK_STREAM ? EPOLL_DRAINS_YES : EPOLL_DRAINS_NO;
+    else if (errno == ENOTSOCK && fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+        e->drains = EPOLL_DRAINS_YES;
+    else
+        e->drains = EPOLL_DRAINS_NO;
+    return e->drains;
+}
+
+/* The hint bit of the queue an op waits in. */
+static uint8_t
+epoll_dir_bit(int where)
+{
+    return where == EPOLL_AT_WRITEQ ? EPOLL_UNREADY_WRITE : EPOLL_UNREADY_READ;
+}
+
+/*
+ * Ops that may wait without a first try when their direction is hinted
+ * unready. Not CONNECT: its first try is what starts the connection.
+ */
+static int
+epoll_may_skip(unsigned opcode)
+{
+    switch (opcode) {
+    case CIO_OP_READ:
+    case CIO_OP_READV:
+    case CIO_OP_RECV:
+    case CIO_OP_RECVMSG:
+    case CIO_OP_ACCEPT:
+    case CIO_OP_WRITE:
+    case CIO_OP_WRITEV:
+    case CIO_OP_SEND:
+    case CIO_OP_SENDMSG:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Learn from a try of @op (in queue @where of @e, fd @fd) that answered
+ * @r: CIO_EAGAIN, a read that drained the fd (shorter than its buffer
+ * on a stream socket or pipe; not an EOF, not a MSG_PEEK) or a short
+ * write (no room left) set the direction's hint. Epoll reporting the
+ * direction ready clears it (epoll__on_event). A full read or write
+ * needs no clearing: with the hint set, no first try is made.
+ */
+static void
+epoll_learn(epoll_fdent *e, int fd, const cio_op *op, int where, int32_t r)
+{
+    uint8_t bit = epoll_dir_bit(where);
+    if (r == CIO_EAGAIN) {
+        e->unready |= bit;
+        return;
+    }
+    switch (op->opcode) {
+    case CIO_OP_RECV:
+        if (op->flags & MSG_PEEK)
+            return;
+        /* Fall through. */
+    case CIO_OP_READ:
+        if (r > 0 && (uint32_t)r < op->a.rw.len &&
+            epoll_drains(e, fd) == EPOLL_DRAINS_YES)
+            e->unready |= bit;
+        return;
+    case CIO_OP_WRITE:
+    case CIO_OP_SEND:
+        if (r >= 0 && (uint32_t)r < op->a.rw.len)
+            e->unready |= bit;
+        return;
+    default:
+        return;
+    }
+}
 
 /*
  * One non-blocking try of @op: its result or CIO_EAGAIN. CONNECT needs
@@ -351,7 +466,7 @@ epoll__settle(epoll_state *st, int fd, cio_op *fresh)
     r = epoll_arm(st, fd, e);
     if (r == 1) {
         n += epoll_fail_all(st, e, CIO_EBADF, fresh);
-        e->kind = EPOLL_KIND_UNKNOWN;
+        epoll__fdent_reset(e);
         r = epoll_arm(st, fd, e);
     }
     if (r == CIO_EPERM)
@@ -363,19 +478,28 @@ epoll__settle(epoll_state *st, int fd, cio_op *fresh)
 
 /* ---- running waiters ---- */
 
-/* Retry the waiters of @q in FIFO order until one would block. */
+/*
+ * Retry the waiters of @q (queue @where of fd @fd) in FIFO order until
+ * one would block, or one drained the fd (the next would only find
+ * EAGAIN).
+ */
 static unsigned
-epoll_run_queue(epoll_state *st, epoll_fdent *e, epoll_queue *q)
+epoll_run_queue(epoll_state *st, int fd, epoll_fdent *e, int where)
 {
+    epoll_queue *q = epoll_queue_of(e, where);
+    uint8_t bit = epoll_dir_bit(where);
     unsigned n = 0;
     cio_op *op;
     while ((op = q->head) != NULL) {
         int32_t r = epoll_try(st, op);
+        epoll_learn(e, fd, op, where, r);
         if (r == CIO_EAGAIN)
             break;
         epoll_dequeue(st, e, op);
         epoll_finish(st, op, r);
         n++;
+        if (e->unready & bit)
+            break;
     }
     return n;
 }
@@ -391,10 +515,14 @@ epoll__on_event(epoll_state *st, int fd, uint32_t events)
         return 0;
     e = &st->fds[fd];
     e->armed = 0; /* One-shot: it fired, nothing is armed now. */
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
-        n += epoll_run_queue(st, e, &e->rq);
-    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-        n += epoll_run_queue(st, e, &e->wq);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+        e->unready &= (uint8_t)~EPOLL_UNREADY_READ;
+        n += epoll_run_queue(st, fd, e, EPOLL_AT_READQ);
+    }
+    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+        e->unready &= (uint8_t)~EPOLL_UNREADY_WRITE;
+        n += epoll_run_queue(st, fd, e, EPOLL_AT_WRITEQ);
+    }
     op = e->pq.head;
     while (op != NULL) {
         cio_op *next = epoll__priv(op)->next;
@@ -462,9 +590,17 @@ epoll_submit_io(epoll_state *st, cio_op *op)
     }
     where = d->wait == CIO_WAIT_WRITE ? EPOLL_AT_WRITEQ : EPOLL_AT_READQ;
     q = epoll_queue_of(e, where);
-    /* FIFO: never overtake an op already waiting for this direction. */
-    if (q->head == NULL) {
+    /*
+     * FIFO: never overtake an op already waiting for this direction.
+     * No first try either when the last one in this direction found the
+     * fd unready and epoll has not said otherwise since: it would most
+     * likely answer EAGAIN, and waiting is always safe (arming a ready
+     * fd reports it at once).
+     */
+    if (q->head == NULL &&
+        !((e->unready & epoll_dir_bit(where)) && epoll_may_skip(op->opcode))) {
         r = epoll_try(st, op);
+        epoll_learn(e, op->fd, op, where, r);
         if (r != CIO_EAGAIN) {
             epoll_finish(st, op, r);
             return 0;

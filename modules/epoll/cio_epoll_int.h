@@ -49,6 +49,21 @@ enum epoll_kind {
     EPOLL_KIND_POOLED       /* Regular file or block device: the pool. */
 };
 
+/*
+ * Readiness hints (epoll_fdent.unready): the last try in that direction
+ * found the fd not ready, and epoll has not reported it ready since.
+ * A new op in a hinted direction waits without a first try.
+ */
+#define EPOLL_UNREADY_READ 1u
+#define EPOLL_UNREADY_WRITE 2u
+
+/* Does a short read mean the fd was drained (epoll_fdent.drains)? */
+enum epoll_drains {
+    EPOLL_DRAINS_UNKNOWN = 0, /* Not asked since the number was (re)seen. */
+    EPOLL_DRAINS_YES,         /* Stream socket or pipe. */
+    EPOLL_DRAINS_NO           /* Datagrams, records, ttys...: it may not. */
+};
+
 /* Per-fd state, in a table indexed by the fd number. */
 typedef struct epoll_fdent {
     epoll_queue rq;     /* Read waiters (RECV, READ, ACCEPT...). */
@@ -58,6 +73,8 @@ typedef struct epoll_fdent {
     uint32_t nwait;     /* Ops in the three queues. */
     uint8_t registered; /* We did EPOLL_CTL_ADD for this number. */
     uint8_t kind;       /* enum epoll_kind. */
+    uint8_t unready;    /* EPOLL_UNREADY_* hints, see cio_epoll_fd.c. */
+    uint8_t drains;     /* enum epoll_drains. */
 } epoll_fdent;
 
 /* One driver. Everything hangs off this: no global mutable state. */
@@ -71,7 +88,14 @@ typedef struct epoll_state {
     epoll_fdent *fds; /* Indexed by fd; nfds entries. */
     unsigned nfds;
     unsigned nwait; /* Ops waiting on fds, all entries together. */
-    cio_op **heap;  /* TIMEOUT ops, min-heap on deadline. */
+    /*
+     * Completions delivered since the last wait() returned (by submit
+     * or cancel, inline), and whether the last wait() skipped
+     * epoll_wait: see the fast path at the top of epoll_run.
+     */
+    unsigned inline_done;
+    uint8_t skipped;
+    cio_op **heap; /* TIMEOUT ops, min-heap on deadline. */
     unsigned heap_len;
     unsigned heap_cap;
     uint64_t sweep_ns;   /* Interval between liveness sweeps. */
@@ -93,6 +117,7 @@ epoll__priv(cio_op *op)
 
 /* Per-fd machinery (cio_epoll_fd.c). */
 epoll_fdent *epoll__fdent_get(epoll_state *st, int fd);
+void epoll__fdent_reset(epoll_fdent *e);
 int epoll__classify(epoll_fdent *e, int fd);
 int epoll__submit(void *state, cio_op *op);
 int epoll__cancel(void *state, cio_op *op);
