@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bench/net/build.sh BUILDDIR - build what bench/net/run-net.sh needs:
-# the compio examples and the kqueue (emulated) module in BUILDDIR (an
+# the compio examples, bench/net/echo_cb (compio's callback-style echo
+# server) and the kqueue (emulated) module in BUILDDIR (an
 # already configured compio build tree), and the peers of
 # bench/peers/ into BUILDDIR/bench/net/ with plain gcc -O2. A peer
 # whose library is missing is skipped with a message, never faked;
@@ -20,7 +21,7 @@ mkdir -p "$out"
 # Other work may leave the tree unbuildable for a moment: then the
 # programs already built are used, with a warning.
 make -C "$build" -j2 examples/echo-server examples/echo-client \
-    examples/http-server >"$out/make.log" 2>&1 ||
+    examples/http-server bench/net/echo_cb >"$out/make.log" 2>&1 ||
     echo "build.sh: make failed (see $out/make.log); using what is built" >&2
 # The kqueue module on kqemu; only where the tree builds it.
 if grep -q '^tests/kqueue/cio_kqueue_emu\.la' "$build/Makefile" 2>/dev/null ||

@@ -7,6 +7,7 @@ gnuplot PNGs. Nothing here measures; it only summarises.
 """
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -397,11 +398,20 @@ if os.path.exists(ipath) and os.path.getsize(ipath) > 0:
                 (int(after) - int(before)) * 1024.0 / int(n))
     w("## {:,} idle TCP connections".format(n_conn))
     w("")
+    nrounds = len({r[3] for r in rows})
     w("bench/peers/idle_client opens the connections, makes one 1-byte "
       "round trip on each (so the server has run its per-connection code) "
       "and holds them. Server RSS (VmRSS) before and after, per "
       "connection; kernel socket memory is not in RSS and is the same "
-      "for both. 2 rounds, alternating.")
+      "for both. {} rounds, alternating. compio-uring/-epoll: "
+      "examples/echo-server (a task and a read buffer per connection); "
+      "compio-cb-uring/-epoll: bench/net/echo_cb (callbacks, no task: "
+      "a connection is a struct whose one op waits without a buffer, "
+      "either a multishot recv from a provided-buffer ring (mode "
+      "multishot, where the backend does it natively: uring) or a "
+      "POLL_ADD followed by a recv into a slot of a loop-wide buffer "
+      "(mode poll); a buffer is held only from the recv until the "
+      "echo is sent).".format(nrounds))
     w("")
     w("| server | bytes of RSS per connection |")
     w("|---|---|")
@@ -413,8 +423,24 @@ if os.path.exists(ipath) and os.path.getsize(ipath) > 0:
          "bytes", list(per), [med(v) for v in per.values()])
     w("Plot: idle-rss.png")
     w("")
+    # echo_cb states its struct size and loop buffer in its first line.
+    notes = []
+    for n in ("compio-cb-uring", "compio-cb-epoll"):
+        fn = os.path.join(raw, n + ".out")
+        if n in per and os.path.exists(fn):
+            m = re.search(r"mode (\w+), .*?(\d+) B per connection, "
+                          r"(\d+) x (\d+) B", open(fn).read())
+            if m:
+                notes.append("- {}: mode {}, sizeof(struct conn) = {} B; "
+                             "{} buffers x {} B, whose pages become RSS "
+                             "as buffers are first used".format(
+                                 n, m.group(1), m.group(2), m.group(3),
+                                 m.group(4)))
+    if notes:
+        md.extend(notes + [""])
     if "libuv" in per:
-        for n in ("compio-uring", "compio-epoll"):
+        for n in ("compio-uring", "compio-epoll", "compio-cb-uring",
+                  "compio-cb-epoll"):
             if n in per:
                 r = med(per[n]) / med(per["libuv"])
                 w("- {}/libuv: {:.2f} (target <= 2.00): {}".format(

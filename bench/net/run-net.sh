@@ -21,7 +21,13 @@
 # wrk rounds it up to whole seconds),
 # NET_SIZES ("64 4096"), NET_CONNS ("1 50 500"), NET_IDLE_CONNS (10000),
 # NET_HTTP_CONNS (50), NET_SERVER_CPU (0), NET_CLIENT_CPU (1),
-# NET_SECTIONS ("echo scale http idle profile"), NET_NO_BUILD (unset).
+# NET_SECTIONS ("echo scale http idle profile"; NET_SECTIONS=idle runs
+# the idle connections alone), NET_IDLE_ROUNDS (2), NET_NO_BUILD (unset).
+#
+# compio is measured twice: examples/echo-server (a task per
+# connection; the rows the targets are judged on) and bench/net/echo_cb
+# (callbacks, no task per connection; rows compio-cb-uring and
+# compio-cb-epoll, reported beside them).
 set -eu
 
 out=$(mkdir -p "$1" && cd "$1" && pwd)
@@ -37,6 +43,7 @@ dur=${NET_DURATION:-0.6}
 sizes=${NET_SIZES:-64 4096}
 conns_list=${NET_CONNS:-1 50 500}
 idle_n=${NET_IDLE_CONNS:-10000}
+idle_rounds=${NET_IDLE_ROUNDS:-2}
 http_conns=${NET_HTTP_CONNS:-50}
 scpu=${NET_SERVER_CPU:-0}
 ccpu=${NET_CLIENT_CPU:-1}
@@ -153,6 +160,8 @@ echo_section() {
     add compio-uring "$ex/echo-server" --backend uring
     add compio-epoll "$ex/echo-server" --backend epoll
     add "compio-kqueue(emulated)" "$ex/echo-server" --backend kqueue_emu
+    add compio-cb-uring "$peers/echo_cb" --backend uring
+    add compio-cb-epoll "$peers/echo_cb" --backend epoll
     add uring "$peers/echo_uring"
     add uring-multishot "$peers/echo_uring_ms"
     add epoll "$peers/echo_epoll"
@@ -317,8 +326,9 @@ rss_kb() {
 
 idle_section() {
     : >"$raw/idle.tsv"
-    for r in 1 2; do
-        for name in compio-uring compio-epoll libuv; do
+    for r in $(seq "$idle_rounds"); do
+        for name in compio-uring compio-epoll compio-cb-uring \
+            compio-cb-epoll libuv; do
             prof_start $name "" || continue
             sleep 0.2
             before=$(rss_kb "$PID")
@@ -367,6 +377,8 @@ prof_start() {
     case $1 in
     compio-uring) start "$1" "$scpu" $esrv --backend uring ;;
     compio-epoll) start "$1" "$scpu" $esrv --backend epoll ;;
+    compio-cb-uring) start "$1" "$scpu" $2 "$peers/echo_cb" --backend uring ;;
+    compio-cb-epoll) start "$1" "$scpu" $2 "$peers/echo_cb" --backend epoll ;;
     uring) start "$1" "$scpu" $2 "$peers/echo_uring" ;;
     uring-multishot) start "$1" "$scpu" $2 "$peers/echo_uring_ms" ;;
     epoll) start "$1" "$scpu" $2 "$peers/echo_epoll" ;;
