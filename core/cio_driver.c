@@ -582,7 +582,9 @@ cio_driver_supports(const cio_driver *drv, unsigned opcode)
         return CIO_EINVAL;
     switch (drv->route[opcode]) {
     case CIO__ROUTE_POOL:
-        return CIO_SUPPORT_POOLED;
+        /* The pool has nothing but CIO_ENOSYS for it on this platform. */
+        return cio__op_unsupported(opcode) ? CIO_SUPPORT_NONE
+                                           : CIO_SUPPORT_POOLED;
     case CIO__ROUTE_EMU:
         return CIO_SUPPORT_EMULATED;
     default:

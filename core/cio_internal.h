@@ -120,6 +120,11 @@ int cio__loader_open(const cio_config *cfg, const char *caller,
 
 /** The description of @opcode, or NULL when out of range. */
 const cio_op_desc *cio__op_desc(unsigned opcode);
+/**
+ * Non-zero when the platform has no form of @opcode: its pool entry
+ * only answers CIO_ENOSYS (SPLICE off Linux, STATX without statx(2)).
+ */
+int cio__op_unsupported(unsigned opcode);
 
 /* ---- the blocking pool (core/cio_pool.c) ---- */
 

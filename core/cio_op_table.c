@@ -730,6 +730,21 @@ cio__op_desc(unsigned opcode)
     return opcode < CIO_OP__COUNT ? &cio__op_table[opcode] : NULL;
 }
 
+int
+cio__op_unsupported(unsigned opcode)
+{
+#if !defined(__linux__)
+    if (opcode == CIO_OP_SPLICE)
+        return 1;
+#endif
+#ifndef HAVE_STATX
+    if (opcode == CIO_OP_STATX)
+        return 1;
+#endif
+    (void)opcode;
+    return 0;
+}
+
 const char *
 cio_opcode_name(unsigned opcode)
 {

@@ -8,9 +8,11 @@
  * so no opcode has a non-blocking attempt or a readiness wait here;
  * every entry has the blocking implementation the thread pool runs for
  * an opcode the loaded module does not support. Files and pipes go
- * through ReadFile/WriteFile, sockets through Winsock; what has no
- * Windows form yet (the path ops, POLL_ADD, SPLICE, the message ops)
- * answers CIO_ENOSYS, never something that only looks like success.
+ * through ReadFile/WriteFile, sockets through Winsock (WSARecvMsg,
+ * WSASendMsg, WSAPoll), the path ops through the W calls of
+ * cio_op_path_win32.c. SPLICE has no Windows form: it answers
+ * CIO_ENOSYS, never something that only looks like success, and
+ * cio__op_unsupported() says so, for cio_driver_supports().
  *
  * Descriptors may have been opened for overlapped IO and associated
  * with the module's completion port: the synchronous forms below then
@@ -21,12 +23,14 @@
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <mswsock.h>
 #include <windows.h>
 
 #include <limits.h>
 #include <string.h>
 
 #include "cio_internal.h"
+#include "cio_op_win32.h"
 #include "cio_sys.h"
 
 /* The largest count one call moves (the int32 result). */
@@ -290,6 +294,170 @@ cio__send(cio_op *op)
     return n >= 0 ? n : cio__wsa_error();
 }
 
+/*
+ * The message ops take a WSAMSG (compio/op.h). A stream socket has no
+ * addresses or control data to carry: its buffers go to WSARecv and
+ * WSASend, as the iocp module does. A datagram socket receives with
+ * WSARecvMsg, an extension loaded once per process through WSAIoctl,
+ * or with WSARecvFrom where that is missing (no control data then).
+ */
+static LPFN_WSARECVMSG cio__recvmsg_fn;
+static INIT_ONCE cio__recvmsg_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK
+cio__recvmsg_load(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    GUID g = WSAID_WSARECVMSG;
+    SOCKET s = (SOCKET)(uintptr_t)param;
+    DWORD n;
+
+    (void)once;
+    (void)ctx;
+    if (WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &g, sizeof(g),
+                 &cio__recvmsg_fn, sizeof(cio__recvmsg_fn), &n, NULL,
+                 NULL) != 0)
+        cio__recvmsg_fn = NULL;
+    return TRUE;
+}
+
+/* SOCK_STREAM, SOCK_DGRAM... of socket @s, or -errno (CIO_ENOTSOCK). */
+static int
+cio__sock_type(SOCKET s)
+{
+    int type = 0, len = sizeof(type);
+
+    if (getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0)
+        return cio__wsa_error();
+    return type;
+}
+
+static int32_t
+cio__recvmsg(cio_op *op)
+{
+    WSAMSG *m = (WSAMSG *)(void *)op->a.msg.msg;
+    SOCKET s = (SOCKET)op->fd;
+    DWORD n = 0, fl = op->flags;
+    int type, r, err;
+
+    if (m == NULL)
+        return CIO_EFAULT;
+    type = cio__sock_type(s);
+    if (type < 0)
+        return type;
+    if (type == SOCK_STREAM) {
+        r = WSARecv(s, m->lpBuffers, m->dwBufferCount, &n, &fl, NULL, NULL);
+        m->namelen = 0;
+        m->Control.len = 0;
+        m->dwFlags = 0;
+    } else {
+        InitOnceExecuteOnce(&cio__recvmsg_once, cio__recvmsg_load,
+                            (PVOID)(uintptr_t)s, NULL);
+        if (cio__recvmsg_fn != NULL) {
+            m->dwFlags = op->flags;
+            r = cio__recvmsg_fn(s, m, &n, NULL, NULL);
+        } else {
+            r = WSARecvFrom(s, m->lpBuffers, m->dwBufferCount, &n, &fl,
+                            m->name, m->name != NULL ? &m->namelen : NULL,
+                            NULL, NULL);
+            m->Control.len = 0;
+            m->dwFlags = 0;
+        }
+    }
+    if (r == 0)
+        return (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+    err = WSAGetLastError();
+    if (err == WSAEMSGSIZE && type != SOCK_STREAM) {
+        /*
+         * A datagram cut to the buffers, which it filled: a short read
+         * with MSG_TRUNC (the count is not reported with this error).
+         */
+        uint64_t total = 0;
+        for (DWORD i = 0; i < m->dwBufferCount; i++)
+            total += m->lpBuffers[i].len;
+        m->dwFlags |= MSG_TRUNC;
+        return (int32_t)(total > INT32_MAX ? INT32_MAX : total);
+    }
+    return (int32_t)cio__sys_win32_error((unsigned long)err);
+}
+
+static int32_t
+cio__sendmsg(cio_op *op)
+{
+    WSAMSG *m = (WSAMSG *)(void *)op->a.msg.msg;
+    SOCKET s = (SOCKET)op->fd;
+    DWORD n = 0;
+    int r;
+
+    if (m == NULL)
+        return CIO_EFAULT;
+    if (m->Control.len > 0 || m->name != NULL)
+        r = WSASendMsg(s, m, op->flags, &n, NULL, NULL);
+    else
+        r = WSASend(s, m->lpBuffers, m->dwBufferCount, &n, op->flags, NULL,
+                    NULL);
+    if (r != 0)
+        return cio__wsa_error();
+    return (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+}
+
+/*
+ * POLL_ADD: WSAPoll until a wanted bit (or ERR/HUP) is there, blocking
+ * the pool thread as poll(2) does in the POSIX table. A regular file
+ * is always ready, as poll(2) has it; pipes and consoles have no
+ * readiness on Windows (CIO_ENOTSUP).
+ */
+static int32_t
+cio__poll_add(cio_op *op)
+{
+    WSAPOLLFD pfd;
+    uint32_t want = op->flags & (CIO_POLL_IN | CIO_POLL_PRI | CIO_POLL_OUT);
+    uint32_t ev;
+    int type;
+
+    if (op->fd == CIO_INVALID_FD)
+        return CIO_EBADF;
+    type = cio__sock_type((SOCKET)op->fd);
+    if (type == CIO_ENOTSOCK) {
+        DWORD ft = GetFileType((HANDLE)op->fd);
+        if (ft == FILE_TYPE_DISK)
+            return (int32_t)(want & (CIO_POLL_IN | CIO_POLL_OUT));
+        if (ft == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR)
+            return CIO_EBADF;
+        return CIO_ENOTSUP;
+    }
+    if (type < 0)
+        return type;
+    for (;;) {
+        pfd.fd = (SOCKET)op->fd;
+        pfd.events = 0;
+        if (want & CIO_POLL_IN)
+            pfd.events |= POLLRDNORM;
+        if (want & CIO_POLL_PRI)
+            pfd.events |= POLLRDBAND;
+        if (want & CIO_POLL_OUT)
+            pfd.events |= POLLWRNORM;
+        pfd.revents = 0;
+        if (WSAPoll(&pfd, 1, -1) < 0)
+            return cio__wsa_error();
+        if (pfd.revents & POLLNVAL)
+            return CIO_EBADF;
+        ev = 0;
+        if (pfd.revents & POLLRDNORM)
+            ev |= CIO_POLL_IN;
+        if (pfd.revents & POLLRDBAND)
+            ev |= CIO_POLL_PRI;
+        if (pfd.revents & POLLWRNORM)
+            ev |= CIO_POLL_OUT;
+        if (pfd.revents & POLLERR)
+            ev |= CIO_POLL_ERR;
+        if (pfd.revents & POLLHUP)
+            ev |= CIO_POLL_HUP;
+        ev &= want | CIO_POLL_ERR | CIO_POLL_HUP;
+        if (ev != 0)
+            return (int32_t)ev;
+    }
+}
+
 /* SD_RECEIVE, SD_SEND and SD_BOTH have the values of SHUT_RD/WR/RDWR. */
 static int32_t
 cio__shutdown(cio_op *op)
@@ -330,13 +498,20 @@ cio__blocking(cio_op *op)
     return (int32_t)r;
 }
 
-/* ---- not on Windows yet ---- */
+/* ---- no Windows form ---- */
 
+/* SPLICE: Windows has no pipe-to-pipe move in the kernel. */
 static int32_t
 cio__enosys(cio_op *op)
 {
     (void)op;
     return CIO_ENOSYS;
+}
+
+int
+cio__op_unsupported(unsigned opcode)
+{
+    return opcode == CIO_OP_SPLICE;
 }
 
 /* ---- the table ---- */
@@ -362,28 +537,28 @@ static const cio_op_desc cio__op_table[CIO_OP__COUNT] = {
     CIO__DESC(CIO_OP_WRITEV_AT, "writev_at", cio__writev_at),
     CIO__DESC(CIO_OP_FSYNC, "fsync", cio__fsync),
     CIO__DESC(CIO_OP_FDATASYNC, "fdatasync", cio__fsync),
-    CIO__DESC(CIO_OP_OPENAT, "openat", cio__enosys),
+    CIO__DESC(CIO_OP_OPENAT, "openat", cio__win_openat),
     CIO__DESC(CIO_OP_CLOSE, "close", cio__close),
-    CIO__DESC(CIO_OP_STATX, "statx", cio__enosys),
+    CIO__DESC(CIO_OP_STATX, "statx", cio__win_statx),
     CIO__DESC(CIO_OP_FTRUNCATE, "ftruncate", cio__ftruncate),
-    CIO__DESC(CIO_OP_UNLINKAT, "unlinkat", cio__enosys),
-    CIO__DESC(CIO_OP_RENAMEAT, "renameat", cio__enosys),
-    CIO__DESC(CIO_OP_MKDIRAT, "mkdirat", cio__enosys),
+    CIO__DESC(CIO_OP_UNLINKAT, "unlinkat", cio__win_unlinkat),
+    CIO__DESC(CIO_OP_RENAMEAT, "renameat", cio__win_renameat),
+    CIO__DESC(CIO_OP_MKDIRAT, "mkdirat", cio__win_mkdirat),
     CIO__DESC(CIO_OP_SOCKET, "socket", cio__socket),
     CIO__DESC(CIO_OP_ACCEPT, "accept", cio__accept),
     CIO__DESC(CIO_OP_CONNECT, "connect", cio__connect),
     CIO__DESC(CIO_OP_RECV, "recv", cio__recv),
     CIO__DESC(CIO_OP_SEND, "send", cio__send),
-    CIO__DESC(CIO_OP_RECVMSG, "recvmsg", cio__enosys),
-    CIO__DESC(CIO_OP_SENDMSG, "sendmsg", cio__enosys),
+    CIO__DESC(CIO_OP_RECVMSG, "recvmsg", cio__recvmsg),
+    CIO__DESC(CIO_OP_SENDMSG, "sendmsg", cio__sendmsg),
     CIO__DESC(CIO_OP_SHUTDOWN, "shutdown", cio__shutdown),
-    CIO__DESC(CIO_OP_POLL_ADD, "poll_add", cio__enosys),
+    CIO__DESC(CIO_OP_POLL_ADD, "poll_add", cio__poll_add),
     CIO__DESC(CIO_OP_SPLICE, "splice", cio__enosys),
     CIO__DESC(CIO_OP_TIMEOUT, "timeout", cio__timeout),
     CIO__DESC(CIO_OP_ASYNC_CANCEL, "async_cancel", cio__async_cancel),
     CIO__DESC(CIO_OP_BLOCKING, "blocking", cio__blocking),
-    CIO__DESC(CIO_OP_SYMLINKAT, "symlinkat", cio__enosys),
-    CIO__DESC(CIO_OP_LINKAT, "linkat", cio__enosys),
+    CIO__DESC(CIO_OP_SYMLINKAT, "symlinkat", cio__win_symlinkat),
+    CIO__DESC(CIO_OP_LINKAT, "linkat", cio__win_linkat),
     CIO__DESC(CIO_OP_READ_FIXED, "read_fixed", cio__read_at),
     CIO__DESC(CIO_OP_WRITE_FIXED, "write_fixed", cio__write_at),
     CIO__DESC(CIO_OP_SEND_ZC, "send_zc", cio__send),

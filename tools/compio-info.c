@@ -121,6 +121,7 @@ support_name(int s)
     return s == CIO_SUPPORT_NATIVE     ? "native"
            : s == CIO_SUPPORT_POOLED   ? "pooled"
            : s == CIO_SUPPORT_EMULATED ? "emulated"
+           : s == CIO_SUPPORT_NONE     ? "unsupported"
                                        : "unknown";
 }
 

@@ -78,6 +78,8 @@ cio_entry_bid(const cio_entry *e)
 
 /** How an opcode or a feature is carried out by a driver. */
 enum cio_support {
+    /** Not on this platform: the op completes with CIO_ENOSYS. */
+    CIO_SUPPORT_NONE = 0,
     CIO_SUPPORT_POOLED = 1,  /**< On the blocking thread pool. */
     CIO_SUPPORT_NATIVE = 2,  /**< By the backend itself. */
     CIO_SUPPORT_EMULATED = 3 /**< By the driver on top of other ops. */
@@ -119,7 +121,9 @@ CIO_EXTERN const char *cio_driver_backend(const cio_driver *drv);
 /**
  * CIO_SUPPORT_NATIVE, CIO_SUPPORT_POOLED, or CIO_SUPPORT_EMULATED (an
  * opcode the driver carries out with another one: SEND_ZC as SEND,
- * READ_FIXED as READ_AT) for @opcode; CIO_EINVAL for an unknown opcode.
+ * READ_FIXED as READ_AT) for @opcode; CIO_SUPPORT_NONE when neither the
+ * backend nor the platform can do it (SPLICE off Linux: it completes
+ * with CIO_ENOSYS); CIO_EINVAL for an unknown opcode.
  */
 CIO_EXTERN int cio_driver_supports(const cio_driver *drv, unsigned opcode);
 

@@ -146,6 +146,21 @@ typedef enum cio_opcode {
 /** Directory fd meaning "relative to the working directory". */
 #define CIO_AT_FDCWD (-100)
 
+#if defined(_WIN32)
+/*
+ * The AT_* flags of the path ops on Windows, which has none of its own
+ * (elsewhere the platform's AT_* go in op->flags). Values as Linux's.
+ */
+/** STATX: do not follow a final symbolic link (reparse point). */
+#define CIO_AT_SYMLINK_NOFOLLOW 0x100
+/** UNLINKAT: remove a directory (RemoveDirectoryW). */
+#define CIO_AT_REMOVEDIR 0x200
+/** LINKAT: accepted; Windows hard-links the target of a link anyway. */
+#define CIO_AT_SYMLINK_FOLLOW 0x400
+/** STATX: an empty path stats the directory fd itself. */
+#define CIO_AT_EMPTY_PATH 0x1000
+#endif
+
 /**
  * Bytes of per-op storage reserved for the driver and the backend. A
  * module declares how much it needs (op_priv_size in the descriptor); the
@@ -375,7 +390,14 @@ cio_op_fsync(cio_op *op, cio_fd fd, int datasync)
     cio_op_init(op, datasync ? CIO_OP_FDATASYNC : CIO_OP_FSYNC, fd);
 }
 
-/** openat(2): @flags are O_* flags, @mode applies with O_CREAT. */
+/**
+ * openat(2): @flags are O_* flags, @mode applies with O_CREAT. On
+ * Windows the flags are msvcrt's (<fcntl.h>: access mode, O_APPEND,
+ * O_CREAT, O_EXCL, O_TRUNC), only @mode's owner-write bit counts, and
+ * the result is an overlapped, non-inherited HANDLE (a directory opens
+ * read-only, to serve as a dirfd), to be attached (cio_driver_attach)
+ * before ops on it, as every handle.
+ */
 static inline void
 cio_op_openat(cio_op *op, cio_fd dirfd, const char *path, uint32_t flags,
               uint32_t mode)
@@ -396,6 +418,8 @@ cio_op_close(cio_op *op, cio_fd fd)
 /**
  * statx(2): fills the struct statx at @statxbuf (Linux). @flags are
  * AT_* flags; an empty @path with AT_EMPTY_PATH stats @dirfd itself.
+ * On Windows @statxbuf points to a cio_stat (compio/fs.h), every field
+ * is filled whatever @mask asks, and @flags are CIO_AT_* flags.
  */
 static inline void
 cio_op_statx(cio_op *op, cio_fd dirfd, const char *path, uint32_t flags,
