@@ -5,12 +5,18 @@
  * and freeing it. There are no zombies on Windows: the handle keeps
  * the exit code, and closing it is all that freeing needs.
  *
- * A wait polls the handle with cio_sleep in between, 1 ms doubling to
- * 50 ms, like the Unix fallback: it holds no thread and no extra
- * handle, and cancel and deadlines come with cio_sleep. (A pool op in
- * WaitForSingleObject could not be interrupted, and a thread-pool wait
- * would need a handle per wait to signal the task; the price here is a
- * reaction time of at most 50 ms.)
+ * A wait is event-driven: RegisterWaitForSingleObject has a thread of
+ * the system's pool wait on the process handle, and its callback posts
+ * to the waiting task's runtime (cio_runtime_post), where the posted
+ * function cancels the TIMEOUT op the task sleeps in. That op is pushed
+ * with cio_submit_wait, so the task's cancel and deadline end the wait
+ * as they end any op. The wait is unregistered with UnregisterWaitEx
+ * (INVALID_HANDLE_VALUE: until a running callback has returned) before
+ * the task goes on, and the little state the callback and the posted
+ * function share is freed by whichever of task and posted function is
+ * last, both on the runtime's thread; so nothing runs after a free.
+ * The sleep is bounded (WAIT_RECHECK_NS) only as insurance against a
+ * post that failed for lack of memory: the loop does not poll.
  */
 #include "config.h"
 
@@ -19,9 +25,10 @@
 
 #include "cio_fs_win32.h"
 #include "cio_process_int.h"
+#include "compio/runtime.h"
 
-#define POLL_MIN_NS 1000000ull
-#define POLL_MAX_NS 50000000ull
+/* The longest sleep between two looks at the handle (see above). */
+#define WAIT_RECHECK_NS 1000000000ull
 
 /* The exit code TerminateProcess gives a child killed with @sig. */
 #define KILL_CODE(sig) (128u + (unsigned)(sig))
@@ -104,10 +111,89 @@ cio_child_try_wait(cio_child *child, cio_exit_status *st)
     return r;
 }
 
+/*
+ * What a registered wait shares. The callback (a system pool thread)
+ * only reads rt and sets posted; everything else lives on the runtime's
+ * thread: the task and wait_posted() never run at the same time.
+ */
+typedef struct wait_ctx {
+    cio_runtime *rt;
+    cio_op *op;           /* The task's sleep, while it is pushed; or NULL. */
+    volatile LONG posted; /* The callback posted wait_posted(). */
+    int ran;              /* wait_posted() has run. */
+    int task_gone;        /* The task no longer looks at this. */
+} wait_ctx;
+
+/* On the runtime's thread: the child ended; wake the task's sleep. */
+static void
+wait_posted(void *arg)
+{
+    wait_ctx *w = arg;
+
+    w->ran = 1;
+    if (w->task_gone) {
+        free(w);
+        return;
+    }
+    if (w->op != NULL)
+        (void)cio_driver_cancel(cio_runtime_driver(w->rt), w->op);
+}
+
+/* On a system pool thread, once, when the process handle is signalled. */
+static VOID CALLBACK
+wait_fired(PVOID arg, BOOLEAN timed_out)
+{
+    wait_ctx *w = arg;
+
+    (void)timed_out;
+    if (cio_runtime_post(w->rt, wait_posted, w) == 0)
+        InterlockedExchange(&w->posted, 1);
+}
+
+/*
+ * Sleep until the child's handle is signalled, or at most
+ * WAIT_RECHECK_NS: 0 (look again), or the sleep's CIO_ECANCELED /
+ * CIO_ETIMEDOUT of the task's cancel or deadline, or -errno.
+ */
+static int
+wait_signalled(cio_child *child)
+{
+    wait_ctx *w;
+    HANDLE wh = NULL;
+    cio_op op;
+    int32_t r;
+
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return CIO_ENOMEM;
+    w->rt = cio_runtime_current();
+    if (!RegisterWaitForSingleObject(&wh, (HANDLE)child->pidfd, wait_fired, w,
+                                     INFINITE, WT_EXECUTEONLYONCE)) {
+        free(w);
+        return cio__fs_lasterr();
+    }
+    cio_op_timeout(&op, WAIT_RECHECK_NS);
+    w->op = &op;
+    r = cio_submit_wait(&op);
+    w->op = NULL;
+    /* After this no callback runs, and posted is final. */
+    UnregisterWaitEx(wh, INVALID_HANDLE_VALUE);
+    /* The post is wait_posted's to free when it has yet to run. */
+    if (InterlockedCompareExchange(&w->posted, 0, 0) && !w->ran)
+        w->task_gone = 1;
+    else
+        free(w);
+    /* The sleep ran out, or the child's end cancelled it: look again. */
+    if (r == CIO_ETIME || r == 0)
+        return 0;
+    if (r == CIO_ECANCELED && !cio_cancelled())
+        return 0;
+    return r;
+}
+
 int
 cio_child_wait(cio_child *child, cio_exit_status *st)
 {
-    uint64_t delay = POLL_MIN_NS;
     cio_stream *in;
     int r;
 
@@ -125,10 +211,13 @@ cio_child_wait(cio_child *child, cio_exit_status *st)
             return r;
         if (r == 1)
             break;
-        r = cio_sleep(delay);
-        if (r < 0)
+        r = wait_signalled(child);
+        if (r < 0) {
+            /* A child that ended as the wait was given up is reaped. */
+            if (cio__proc_reap(child) == 1)
+                break;
             return r;
-        delay = delay * 2 > POLL_MAX_NS ? POLL_MAX_NS : delay * 2;
+        }
     }
     if (st != NULL)
         *st = child->status;

@@ -83,10 +83,12 @@
  *   are inherited too.
  * - cio_command_process_group: 0 is CREATE_NEW_PROCESS_GROUP; a group
  *   id > 0 makes spawn fail with CIO_ENOTSUP.
- * - Waiting polls the process handle with cio_sleep in between, 1 ms
- *   doubling to 50 ms, as the Unix fallback does (cancel and deadlines
- *   apply; no thread is held). There are no zombies: a child freed
- *   while it runs keeps running, and freeing only closes its handle.
+ * - Waiting does not poll: a wait registered on the process handle
+ *   (RegisterWaitForSingleObject, on the system's pool) wakes the task
+ *   when the child ends; cancel and deadlines apply, and the wait is
+ *   unregistered before cio_child_wait returns. There are no zombies: a
+ *   child freed while it runs keeps running, and freeing only closes
+ *   its handle.
  * - There are no signals to children. cio_child_kill takes SIGKILL
  *   (9: the C runtime's signal.h has no SIGKILL, so pass 9), SIGTERM
  *   and SIGINT, and each one is TerminateProcess with exit code

@@ -375,6 +375,68 @@ START_TEST(t_kill)
 }
 END_TEST
 
+/*
+ * ---- waits are event-driven ----
+ *
+ * A wait is woken by the process handle (a registered wait that posts
+ * to the runtime), not by polling: children that end after 300 ms are
+ * each reported by their own waiter, with the right code, also when
+ * several wait at once and when a deadline was set well beyond their
+ * end; and the waiters' registrations leave nothing behind (the
+ * harness counts handles). The absence of polling itself is argued in
+ * api/cio_process_wait_win32.c: the loop has one 1 s TIMEOUT op per
+ * waiter to wake for, and no timer.
+ */
+static int
+nap_task(void *arg)
+{
+    cio_child *child = arg;
+    cio_exit_status st;
+    int r = cio_child_wait(child, &st);
+
+    if (r < 0)
+        return r;
+    return st.code == 7 && st.signal == 0 ? 0 : CIO_EIO;
+}
+
+static int
+event_body(void *arg)
+{
+    static const char *const args[] = {"nap", "300", NULL};
+    cio_command *cmd = child_cmd(args);
+    cio_child *child[3];
+    cio_exit_status st;
+    cio_task *t[3];
+    int i;
+
+    (void)arg;
+    deadline_in(20000);
+    ck_assert_int_eq(cio_command_spawn(cmd, &child[0]), 0);
+    ck_assert_int_eq(cio_child_try_wait(child[0], &st), 0);
+    ck_assert_int_eq(cio_child_wait(child[0], &st), 0);
+    ck_assert_int_eq(st.code, 7);
+    cio_child_free(child[0]);
+
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(cio_command_spawn(cmd, &child[i]), 0);
+        ck_assert_int_eq(cio_spawn(&t[i], nap_task, child[i]), 0);
+    }
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(cio_join(t[i]), 0);
+        ck_assert_int_eq(cio_child_try_wait(child[i], &st), 1);
+        ck_assert_int_eq(st.code, 7);
+        cio_child_free(child[i]);
+    }
+    cio_command_free(cmd);
+    return 0;
+}
+
+START_TEST(t_wait_event)
+{
+    cio_test_api_run(_i, event_body, NULL);
+}
+END_TEST
+
 /* ---- environment and cwd ---- */
 
 static char *
@@ -540,6 +602,7 @@ main(void)
     tcase_add_loop_test(tc, t_output, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_cat, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_kill, 0, CIO_TEST_NBACKENDS);
+    tcase_add_loop_test(tc, t_wait_event, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_env, 0, CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, t_errors, 0, CIO_TEST_NBACKENDS);
     suite_add_tcase(s, tc);

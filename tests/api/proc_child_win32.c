@@ -7,6 +7,7 @@
  *   env NAME      print NAME's value, or "(unset)"
  *   cwd           print the working directory
  *   sleep         sleep for a minute (to be killed)
+ *   nap MS        sleep MS milliseconds, then exit with code 7
  *   stderr TEXT   print TEXT on stderr
  * Plain C runtime, so argv is the C runtime's parse of the command line.
  */
@@ -57,6 +58,10 @@ main(int argc, char **argv)
     if (strcmp(argv[1], "sleep") == 0) {
         Sleep(60000);
         return 0;
+    }
+    if (strcmp(argv[1], "nap") == 0 && argc == 3) {
+        Sleep((DWORD)atoi(argv[2]));
+        return 7;
     }
     if (strcmp(argv[1], "stderr") == 0 && argc == 3) {
         fprintf(stderr, "%s\n", argv[2]);
