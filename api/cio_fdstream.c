@@ -82,19 +82,41 @@ op_reads(unsigned opcode)
 }
 
 /*
- * Await @op, again while it completes with CIO_EINTR or CIO_EAGAIN
- * (the data calls of streams and files).
- * Both mean that nothing moved (a read or write interrupted after some
- * bytes reports those bytes instead), so going again is always safe;
- * and a stream call reads like a blocking read(2) under SA_RESTART,
- * where neither reaches the caller. A backend may deliver them: io_uring
- * passes the kernel's result through (CIO_EAGAIN for a descriptor the
- * caller made O_NONBLOCK), and the fault-injecting module
- * (modules/faulty) injects both. After CIO_EAGAIN the call first waits
- * for the descriptor to be ready in its direction, so that a
- * non-blocking descriptor costs a wait, not a spin. Cancel and
- * deadlines still end the call (CIO_ECANCELED, CIO_ETIMEDOUT are not
- * retried).
+ * What a data call (a read or write of a stream or file) does after its
+ * op completed with @r, CIO_EINTR or CIO_EAGAIN. Both mean that nothing
+ * moved (a read or write interrupted after some bytes reports those
+ * bytes instead), so going again is always safe; and a stream call
+ * reads like a blocking read(2) under SA_RESTART, where neither reaches
+ * the caller. A backend may deliver them: io_uring passes the kernel's
+ * result through (CIO_EAGAIN for a descriptor the caller made
+ * O_NONBLOCK), and the fault-injecting module (modules/faulty) injects
+ * both. After CIO_EAGAIN the call first waits for the descriptor to be
+ * ready in its direction, so that a non-blocking descriptor costs a
+ * wait, not a spin. Cancel and deadlines still end the call
+ * (CIO_ECANCELED, CIO_ETIMEDOUT are not retried). Returns 0 when the
+ * op should go again, else the call's result.
+ */
+static int32_t
+restart_wait(const cio_op *op, int32_t r)
+{
+    cio_op ready;
+
+    if (r == CIO_EAGAIN) {
+        cio_op_poll_add(&ready, op->fd,
+                        op_reads(op->opcode) ? CIO_POLL_IN : CIO_POLL_OUT);
+        r = cio_submit_wait(&ready);
+        if (r < 0 && r != CIO_EINTR)
+            return r;
+    }
+    return 0;
+}
+
+/* Does @r ask for the op to go again (see restart_wait)? */
+#define RESTART(r) ((r) == CIO_EINTR || (r) == CIO_EAGAIN)
+
+/*
+ * Await @op, again while it completes with CIO_EINTR or CIO_EAGAIN (see
+ * restart_wait).
  */
 int32_t
 cio__api_await_restart(cio_op *op)
@@ -106,47 +128,98 @@ cio__api_await_restart(cio_op *op)
      * arguments as scratch.
      */
     const cio_op_args args = op->a;
-    cio_op ready;
     int32_t r;
 
     for (;;) {
         r = cio_submit_wait(op);
-        if (r != CIO_EINTR && r != CIO_EAGAIN)
+        if (!RESTART(r))
             return r;
-        if (r == CIO_EAGAIN) {
-            cio_op_poll_add(&ready, op->fd,
-                            op_reads(op->opcode) ? CIO_POLL_IN
-                                                 : CIO_POLL_OUT);
-            r = cio_submit_wait(&ready);
-            if (r < 0 && r != CIO_EINTR)
-                return r;
-        }
+        r = restart_wait(op, r);
+        if (r < 0)
+            return r;
         op->a = args;
     }
+}
+
+/* The op of a read of @n bytes into @buf from @s's descriptor. */
+static inline void
+fdstream_read_op(const cio__fdstream *s, cio_op *op, void *buf, uint32_t n)
+{
+    switch (s->kind) {
+    case CIO__FD_SOCKET:
+        cio_op_recv(op, s->fd, buf, n, 0);
+        break;
+    case CIO__FD_FILE:
+        cio_op_read_at(op, s->fd, buf, n, s->pos);
+        break;
+    default:
+        cio_op_read(op, s->fd, buf, n);
+        break;
+    }
+}
+
+/* The op of a write of @n bytes from @buf to @s's descriptor. */
+static inline void
+fdstream_write_op(const cio__fdstream *s, cio_op *op, const void *buf,
+                  uint32_t n)
+{
+    switch (s->kind) {
+    case CIO__FD_SOCKET:
+        cio_op_send(op, s->fd, buf, n, 0);
+        break;
+    case CIO__FD_FILE:
+        cio_op_write_at(op, s->fd, buf, n, s->pos);
+        break;
+    default:
+        cio_op_write(op, s->fd, buf, n);
+        break;
+    }
+}
+
+/*
+ * The restart loop of a read or write whose op completed with @r,
+ * CIO_EINTR or CIO_EAGAIN: the op is built again from the call's own
+ * arguments rather than from a copy kept of them, so the first go (and
+ * nearly every op completes at the first go) copies nothing and makes
+ * no call but cio_submit_wait. Kept out of line for the same reason.
+ */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t
+fdstream_again(cio__fdstream *s, int write, const void *buf, uint32_t n,
+               int32_t r)
+{
+    cio_op op;
+
+    do {
+        if (write)
+            fdstream_write_op(s, &op, buf, n);
+        else
+            fdstream_read_op(s, &op, (void *)buf, n);
+        r = restart_wait(&op, r);
+        if (r < 0)
+            return r;
+        r = cio_submit_wait(&op);
+    } while (RESTART(r));
+    return r;
 }
 
 int64_t
 cio__fdstream_read(cio_stream *base, void *buf, size_t len)
 {
     cio__fdstream *s = (cio__fdstream *)base;
+    uint32_t n = (uint32_t)clamp(len);
     cio_op op;
     int32_t r;
 
     /* A closed stream (Windows would take -1 for a pseudo-handle). */
     if (s->fd == CIO_INVALID_FD)
         return CIO_EBADF;
-    switch (s->kind) {
-    case CIO__FD_SOCKET:
-        cio_op_recv(&op, s->fd, buf, (uint32_t)clamp(len), 0);
-        break;
-    case CIO__FD_FILE:
-        cio_op_read_at(&op, s->fd, buf, (uint32_t)clamp(len), s->pos);
-        break;
-    default:
-        cio_op_read(&op, s->fd, buf, (uint32_t)clamp(len));
-        break;
-    }
-    r = cio__api_await_restart(&op);
+    fdstream_read_op(s, &op, buf, n);
+    r = cio_submit_wait(&op);
+    if (RESTART(r))
+        r = fdstream_again(s, 0, buf, n, r);
     if (r > 0 && s->kind == CIO__FD_FILE)
         s->pos += (uint64_t)r;
     return r;
@@ -156,24 +229,17 @@ int64_t
 cio__fdstream_write(cio_stream *base, const void *buf, size_t len)
 {
     cio__fdstream *s = (cio__fdstream *)base;
+    uint32_t n = (uint32_t)clamp(len);
     cio_op op;
     int32_t r;
 
     /* A closed stream (Windows would take -1 for a pseudo-handle). */
     if (s->fd == CIO_INVALID_FD)
         return CIO_EBADF;
-    switch (s->kind) {
-    case CIO__FD_SOCKET:
-        cio_op_send(&op, s->fd, buf, (uint32_t)clamp(len), 0);
-        break;
-    case CIO__FD_FILE:
-        cio_op_write_at(&op, s->fd, buf, (uint32_t)clamp(len), s->pos);
-        break;
-    default:
-        cio_op_write(&op, s->fd, buf, (uint32_t)clamp(len));
-        break;
-    }
-    r = cio__api_await_restart(&op);
+    fdstream_write_op(s, &op, buf, n);
+    r = cio_submit_wait(&op);
+    if (RESTART(r))
+        r = fdstream_again(s, 1, buf, n, r);
     if (r > 0 && s->kind == CIO__FD_FILE)
         s->pos += (uint64_t)r;
     return r;

@@ -38,16 +38,18 @@ cio_read_exact(cio_stream *s, void *buf, size_t len, size_t *done)
     return r;
 }
 
-int
-cio_write_all(cio_stream *s, const void *buf, size_t len, size_t *done)
+/* cio_write_all after its first write returned @n, not all of @len. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+write_all_rest(cio_stream *s, const unsigned char *p, size_t len, size_t *done,
+               int64_t n)
 {
-    const unsigned char *p = buf;
     size_t put = 0;
     int r = 0;
 
-    while (put < len) {
-        int64_t n = cio_stream_write(s, p + put, len - put);
-
+    for (;;) {
         if (n < 0) {
             r = (int)n;
             break;
@@ -58,10 +60,36 @@ cio_write_all(cio_stream *s, const void *buf, size_t len, size_t *done)
             break;
         }
         put += (size_t)n;
+        if (put == len)
+            break;
+        n = cio_stream_write(s, p + put, len - put);
     }
     if (done != NULL)
         *done = put;
     return r;
+}
+
+int
+cio_write_all(cio_stream *s, const void *buf, size_t len, size_t *done)
+{
+    int64_t n;
+
+    if (len == 0) {
+        if (done != NULL)
+            *done = 0;
+        return 0;
+    }
+    /*
+     * Nearly every write takes all of it at once: that one returns here,
+     * and only a short write pays for the loop (issue 10).
+     */
+    n = cio_stream_write(s, buf, len);
+    if (n > 0 && (uint64_t)n == len) {
+        if (done != NULL)
+            *done = len;
+        return 0;
+    }
+    return write_all_rest(s, buf, len, done, n);
 }
 
 /* How many buffers one writev call gets at most; the caller's array is

@@ -46,7 +46,6 @@ cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
         }
         if (!(w->more && (e->flags & CIO_CF_NOTIF)))
             w->result = e->result;
-        w->flags = e->flags;
         w->done = 1;
         cio__task_wake(w->task);
         break;
@@ -70,6 +69,18 @@ cio__await_dispatch(cio_runtime *rt, const cio_entry *e)
     default:
         break;
     }
+}
+
+void
+cio__await_flush(cio_runtime *rt)
+{
+    unsigned i = rt->lazy_next, n = rt->lazy_end;
+
+    /* First: each wake below pushes, and a push flushes. */
+    rt->lazy_next = 0;
+    rt->lazy_end = 0;
+    for (; i < n; i++)
+        cio__await_deliver(rt, &rt->entries[i]);
 }
 
 void
@@ -136,7 +147,6 @@ await_push(cio_task *t, cio_op *op, cio__await *w)
         return CIO_ECANCELED;
     w->task = t;
     w->result = 0;
-    w->flags = 0;
     w->more = 0;
     w->done = 0;
     op->user_data = (uint64_t)((uintptr_t)w | CIO__UD_TASK);
@@ -200,14 +210,50 @@ wait_until(cio_task *t, cio_op *op, uint64_t deadline)
     return w.result;
 }
 
+/*
+ * The common case of every awaited op: no deadline, a task not
+ * cancelled, one completion. It is wait_until with await_push and the
+ * first cio__task_park inlined, since each op of a request-response
+ * loop comes through here (issue 10: the layers were a good part of
+ * the runtime's instructions per request). Anything else, and a wake
+ * that did not bring the completion, takes the general path.
+ */
 int32_t
 cio_submit_wait(cio_op *op)
 {
-    cio_task *t = cio__cur();
+    cio_runtime *rt = cio__rt_tls;
+    cio_task *t;
+    cio__await w;
+    int r;
 
-    if (t == NULL)
+    if (rt == NULL || (t = rt->cur) == NULL)
         return CIO_EPERM;
-    return wait_until(t, op, t->deadline);
+    if (t->deadline != 0 || t->cancelled || op == NULL ||
+        (op->opflags & CIO_OPF_MULTISHOT))
+        return wait_until(t, op, t->deadline);
+    /* result is written with done; nothing reads it before. */
+    w.task = t;
+    w.more = 0;
+    w.done = 0;
+    op->user_data = (uint64_t)((uintptr_t)&w | CIO__UD_TASK);
+    r = cio_driver_push(rt->drv, op);
+    if (r < 0)
+        return r;
+    /* cio__task_park: the task was not cancelled a moment ago. */
+    t->state = CIO__T_PARKED;
+    t->cancel_wake = 0;
+    cio__task_suspend(t);
+    if (!w.done) {
+        /* Woken by cio_cancel (or a stray wake): as await_done. */
+        if (t->cancel_wake) {
+            cio_driver_cancel(rt->drv, op);
+            while (!w.done)
+                cio__task_park_nocancel();
+        } else {
+            await_done(rt, op, &w);
+        }
+    }
+    return t->cancelled ? cancelled_result(w.result) : w.result;
 }
 
 int32_t

@@ -7,7 +7,8 @@
  *      tail) until none is left or CIO__BATCH have run, so IO is polled
  *      at least every CIO__BATCH task runs but a few tasks that yield to
  *      each other do not pay a system call per yield (a parking task
- *      switches straight to the next one, see cio_task.c);
+ *      switches straight to the next one: cio__task_suspend in
+ *      cio_sched.h);
  *   2. one cio_driver_poll_ns: timeout 0 if tasks or posts are waiting,
  *      else until the nearest timer, else forever;
  *   3. hand each completion to its waiter (resume a task, call a cb);
@@ -166,8 +167,24 @@ loop_poll(cio_runtime *rt)
     n = cio_driver_poll_ns(rt->drv, timeout, rt->entries, CIO__ENTRIES);
     if (sleep)
         atomic_store(&rt->sleeping, 0);
+    /*
+     * When nothing else is ready and every completion is a task's
+     * single one (the common case), they are handed over as their
+     * tasks come to run (cio__lazy_take): the reap does not queue each
+     * task only to pop it again (issue 10). Anything else is handed
+     * over now, in order.
+     */
+    if (rt->ready_head == NULL) {
+        for (i = 0; i < n && cio__await_simple(&rt->entries[i]); i++)
+            ;
+        if (i == n) {
+            rt->lazy_next = 0;
+            rt->lazy_end = (unsigned)n;
+            return;
+        }
+    }
     for (i = 0; i < n; i++)
-        cio__await_dispatch(rt, &rt->entries[i]);
+        cio__await_deliver(rt, &rt->entries[i]);
 }
 
 /* Run turns until @until is done, or (@until NULL) until no task lives. */
@@ -176,18 +193,26 @@ loop_run(cio_runtime *rt, cio_task *until)
 {
     for (;;) {
         rt->budget = CIO__BATCH;
-        while (rt->budget > 0 && rt->ready_head != NULL) {
+        while (rt->budget > 0) {
             cio_task *t = rt->ready_head;
 
-            rt->ready_head = t->next;
-            if (rt->ready_head == NULL)
-                rt->ready_tail = NULL;
-            rt->nready--;
+            if (t != NULL) {
+                rt->ready_head = t->next;
+                if (rt->ready_head == NULL)
+                    rt->ready_tail = NULL;
+            } else if ((t = cio__lazy_take(rt)) == NULL) {
+                break;
+            }
             rt->budget--;
             cio__task_run(rt, t);
-            if (until != NULL && until->state == CIO__T_DONE)
+            if (until != NULL && until->state == CIO__T_DONE) {
+                /* What was reaped waits in the queue for the next call. */
+                cio__lazy_flush(rt);
                 return;
+            }
         }
+        /* The budget ran out: the rest is queued before the next poll. */
+        cio__lazy_flush(rt);
         /* Freeing: callback ops too must deliver (their state is the
          * caller's, often on the heap), after a cancel. */
         if (until == NULL && rt->nlive == 0 &&

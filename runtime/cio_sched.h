@@ -61,8 +61,7 @@ typedef struct cio__timer {
 typedef struct cio__await {
     cio_task *task;
     int32_t result;
-    uint32_t flags; /* The final completion's CIO_CF_* flags. */
-    uint8_t more;   /* A completion with CIO_CF_MORE came first. */
+    uint8_t more; /* A completion with CIO_CF_MORE came first. */
     uint8_t done;
 } cio__await;
 
@@ -90,7 +89,6 @@ struct cio_runtime {
     cio_task *cur;        /* Running task, NULL in the loop. */
     cio_task *ready_head; /* FIFO of ready tasks. */
     cio_task *ready_tail;
-    size_t nready;
     size_t budget;    /* Task runs left in this turn. */
     cio_task *all;    /* Every unfreed task. */
     size_t nlive;     /* Tasks not yet done. */
@@ -117,6 +115,13 @@ struct cio_runtime {
     atomic_int post_closed; /* Refuse new posts. */
     atomic_int posters;     /* Posts in progress. */
     cio_entry entries[CIO__ENTRIES];
+    /*
+     * entries[lazy_next, lazy_end): completions reaped but not yet
+     * handed over, all of them the single completion of an op a task
+     * awaits, and queued behind every ready task (see loop_poll).
+     */
+    unsigned lazy_next;
+    unsigned lazy_end;
 };
 
 /*
@@ -148,6 +153,8 @@ void cio__timer_fire_due(cio_runtime *rt);
 
 /* cio_await.c */
 void cio__await_dispatch(cio_runtime *rt, const cio_entry *e);
+/** Hand the completions reaped but not yet handed over to their tasks. */
+void cio__await_flush(cio_runtime *rt);
 /** Cancel every cio_submit_cb op still in flight (runtime free). */
 void cio__await_cancel_cbs(cio_runtime *rt);
 void cio__await_fini(cio_runtime *rt);
@@ -167,17 +174,137 @@ cio__cur(void)
     return rt != NULL ? rt->cur : NULL;
 }
 
+/*
+ * Completions the loop reaped are handed to their tasks only when the
+ * task is about to run (cio__lazy_take): the reap does not queue each
+ * task to pop it again a moment later. They count as queued behind
+ * every ready task, so anything that looks at the queue or at a task's
+ * state first hands them all over (cio__lazy_flush): a push, a wake, a
+ * cancel, the end of a loop turn. The order tasks run in is the one an
+ * eager hand-over gives.
+ */
+static inline void
+cio__lazy_flush(cio_runtime *rt)
+{
+    if (rt->lazy_next != rt->lazy_end)
+        cio__await_flush(rt);
+}
+
 /** Append @t to the ready queue. */
 static inline void
 cio__ready_push(cio_runtime *rt, cio_task *t)
 {
+    cio__lazy_flush(rt);
     t->next = NULL;
     if (rt->ready_tail != NULL)
         rt->ready_tail->next = t;
     else
         rt->ready_head = t;
     rt->ready_tail = t;
-    rt->nready++;
+}
+
+/*
+ * The park/wake pair every awaited op goes through, inline so that the
+ * await fast path (cio_submit_wait) and the loop's reap pay no call for
+ * them; cio_task.c has the out-of-line entry points the primitives use.
+ */
+
+/** cio__task_wake: make a parked @t READY at the queue's tail. */
+static inline void
+cio__task_wake_inline(cio_task *t)
+{
+    cio__lazy_flush(t->rt);
+    if (t->state != CIO__T_PARKED && t->state != CIO__T_PARKED_NC)
+        return;
+    t->state = CIO__T_READY;
+    cio__ready_push(t->rt, t);
+}
+
+/*
+ * Leave @t (already READY or PARKED) until it is run again. While the
+ * turn's budget lasts, the next ready task is switched to directly, one
+ * switch instead of two through the loop; the loop's own work (poll,
+ * posts, timers) comes when the budget is spent or nothing is ready. A
+ * task that only yields to itself keeps running without a switch.
+ */
+/*
+ * The task of the next completion reaped but not handed over, now
+ * handed its result; NULL when none is left. A task that is not parked
+ * (cio_cancel made it ready already) is skipped, as a wake would.
+ */
+static inline cio_task *
+cio__lazy_take(cio_runtime *rt)
+{
+    while (rt->lazy_next != rt->lazy_end) {
+        const cio_entry *e = &rt->entries[rt->lazy_next++];
+        cio__await *w =
+            (cio__await *)((uintptr_t)e->user_data & ~(uintptr_t)CIO__UD_MASK);
+        cio_task *t = w->task;
+
+        w->result = e->result;
+        w->done = 1;
+        if (t->state == CIO__T_PARKED || t->state == CIO__T_PARKED_NC)
+            return t;
+    }
+    return NULL;
+}
+
+static inline void
+cio__task_suspend(cio_task *t)
+{
+    cio_runtime *rt = t->rt;
+    cio_task *next = rt->ready_head;
+
+    if (rt->budget > 0) {
+        if (next != NULL) {
+            /* A task cancelled before it started is the loop's to end. */
+            if (!next->started && next->cancelled)
+                goto loop;
+            rt->ready_head = next->next;
+            if (rt->ready_head == NULL)
+                rt->ready_tail = NULL;
+        } else if ((next = cio__lazy_take(rt)) == NULL) {
+            goto loop;
+        }
+        rt->budget--;
+        next->started = 1;
+        next->state = CIO__T_RUNNING;
+        rt->cur = next;
+        if (next != t)
+            cio__fiber_switch(&t->fib, &next->fib, 0);
+        return;
+    }
+loop:
+    cio__fiber_switch(&t->fib, &rt->sched, 0);
+}
+
+/* Is @e the one and only completion of an op a task awaits? */
+static inline int
+cio__await_simple(const cio_entry *e)
+{
+    return ((uintptr_t)e->user_data & CIO__UD_MASK) == CIO__UD_TASK &&
+           !(e->flags & (CIO_CF_MORE | CIO_CF_NOTIF));
+}
+
+/*
+ * Hand the completion @e to its waiter. The common case (simple, above)
+ * is done here inline; the rest (CIO_CF_MORE and NOTIF pairs, callback
+ * ops, foreign ops) goes to cio__await_dispatch.
+ */
+static inline void
+cio__await_deliver(cio_runtime *rt, const cio_entry *e)
+{
+    uintptr_t ud = (uintptr_t)e->user_data;
+
+    if (cio__await_simple(e)) {
+        cio__await *w = (cio__await *)(ud & ~(uintptr_t)CIO__UD_MASK);
+
+        w->result = e->result;
+        w->done = 1;
+        cio__task_wake_inline(w->task);
+        return;
+    }
+    cio__await_dispatch(rt, e);
 }
 
 #endif /* CIO_SCHED_H */

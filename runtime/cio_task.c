@@ -134,35 +134,6 @@ cio_spawn(cio_task **out, cio_task_fn fn, void *arg)
     return cio__task_spawn(rt, out, fn, arg);
 }
 
-/*
- * Leave @t (already READY or PARKED) until it is run again. While the
- * turn's budget lasts, the next ready task is switched to directly, one
- * switch instead of two through the loop; the loop's own work (poll,
- * posts, timers) comes when the budget is spent or nothing is ready. A
- * task that only yields to itself keeps running without a switch.
- */
-static void
-task_suspend(cio_task *t)
-{
-    cio_runtime *rt = t->rt;
-    cio_task *next = rt->ready_head;
-
-    if (next != NULL && rt->budget > 0 && (next->started || !next->cancelled)) {
-        rt->ready_head = next->next;
-        if (rt->ready_head == NULL)
-            rt->ready_tail = NULL;
-        rt->nready--;
-        rt->budget--;
-        next->started = 1;
-        next->state = CIO__T_RUNNING;
-        rt->cur = next;
-        if (next != t)
-            cio__fiber_switch(&t->fib, &next->fib, 0);
-        return;
-    }
-    cio__fiber_switch(&t->fib, &rt->sched, 0);
-}
-
 int
 cio__task_park(void)
 {
@@ -174,7 +145,7 @@ cio__task_park(void)
         return CIO_ECANCELED;
     t->state = CIO__T_PARKED;
     t->cancel_wake = 0;
-    task_suspend(t);
+    cio__task_suspend(t);
     return t->cancel_wake ? CIO_ECANCELED : 0;
 }
 
@@ -186,16 +157,13 @@ cio__task_park_nocancel(void)
     if (t == NULL)
         return;
     t->state = CIO__T_PARKED_NC;
-    task_suspend(t);
+    cio__task_suspend(t);
 }
 
 void
 cio__task_wake(cio_task *t)
 {
-    if (t->state != CIO__T_PARKED && t->state != CIO__T_PARKED_NC)
-        return;
-    t->state = CIO__T_READY;
-    cio__ready_push(t->rt, t);
+    cio__task_wake_inline(t);
 }
 
 cio_runtime *
@@ -245,6 +213,8 @@ cio_cancel(cio_task *t)
 {
     if (t == NULL)
         return CIO_EINVAL;
+    /* A completion reaped for @t makes it ready, not parked. */
+    cio__lazy_flush(t->rt);
     if (t->state == CIO__T_DONE)
         return CIO_ENOENT;
     t->cancelled = 1;
@@ -273,7 +243,7 @@ cio_yield(void)
         return;
     t->state = CIO__T_READY;
     cio__ready_push(t->rt, t);
-    task_suspend(t);
+    cio__task_suspend(t);
 }
 
 cio_task *
