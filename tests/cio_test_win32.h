@@ -26,10 +26,17 @@
  *    MSG_DONTWAIT, MSG_NOSIGNAL) are 0.
  * A test whose subject does not exist on Windows is registered with
  * cio_test_skip_case() instead, which reports it as a TAP SKIP with the
- * reason.
+ * reason. And a failed assertion inside a task reaches Check as a
+ * failure rather than a crash (see "failed assertions inside tasks").
+ *
+ * With CIO_TEST_WIN32_CATCH_ONLY defined, only that last part is
+ * included (tests/api/cio_test_api.h does so, for suites that keep
+ * their POSIX-looking calls to themselves).
  */
 #ifndef CIO_TEST_WIN32_H
 #define CIO_TEST_WIN32_H
+
+#ifndef CIO_TEST_WIN32_CATCH_ONLY
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -127,7 +134,9 @@ cio_win_close(int fd)
         return closesocket((SOCKET)(intptr_t)fd) == 0 ? 0 : -1;
     return CloseHandle((HANDLE)(intptr_t)fd) ? 0 : -1;
 }
-#define close cio_win_close
+/* Function-like, as read and write: struct members of those names (a
+ * cio_stream_ops, say) stay what they are. */
+#define close(fd) cio_win_close(fd)
 
 /*
  * write(2) on a socket (send) or a handle. A handle opened overlapped
@@ -155,7 +164,7 @@ cio_win_write(int fd, const void *buf, size_t len)
     CloseHandle((HANDLE)((uintptr_t)ov.hEvent & ~(uintptr_t)1));
     return r;
 }
-#define write cio_win_write
+#define write(fd, buf, len) cio_win_write((fd), (buf), (len))
 
 /* read(2) on a socket (recv) or a handle, as cio_win_write. */
 static inline int
@@ -179,7 +188,7 @@ cio_win_read(int fd, void *buf, size_t len)
     CloseHandle((HANDLE)((uintptr_t)ov.hEvent & ~(uintptr_t)1));
     return r;
 }
-#define read cio_win_read
+#define read(fd, buf, len) cio_win_read((fd), (buf), (len))
 
 /*
  * send(2)/recv(2) with MSG_DONTWAIT: the socket is non-blocking for
@@ -548,7 +557,203 @@ cio_win_settle(void)
 }
 
 #define free cio_win_free
+#else /* CIO_TEST_WIN32_CATCH_ONLY */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <compio.h>
+
+#include "cio_test.h"
+#endif /* CIO_TEST_WIN32_CATCH_ONLY */
+
+/* ---- failed assertions inside tasks ---- */
+
+/*
+ * Check runs without fork on Windows: a failed ck_assert leaves the
+ * test by longjmp to the runner's frame on the thread's own stack. From
+ * a task that frame is on another fiber's stack, and the SEH unwind
+ * mingw's longjmp does cannot get there: under wine the program died
+ * without a word about which assertion failed. So every task a suite
+ * starts (cio_block_on, cio_spawn: both wrapped below) runs under a
+ * catcher on its own fiber. A failure in a task records its message,
+ * cancels the other caught tasks of its runtime (so that none waits
+ * for ever for the failed one), jumps back to its own catcher (same
+ * stack) and the task returns CIO_ECANCELED. When cio_block_on is back
+ * on the thread's stack it frees the runtime (cancelled tasks run to
+ * their end; their own failures are dropped, the first one counts) and
+ * only then hands that failure to Check, which reports it with its
+ * file, line and message. Outside a task (a callback the loop runs, the
+ * test body itself) Check is called at once: that is the thread's own
+ * stack anyway.
+ *
+ * The state is one per program although every file of a suite has its
+ * own copy of this header (selectany: the linker keeps one), so that a
+ * helper in one file may fail inside a task started from another. A
+ * lock keeps it whole when runtimes run on several threads.
+ */
+typedef struct cio_win_catch {
+    struct cio_win_catch *next;
+    cio_task *task;
+    cio_runtime *rt;
+    void *jb[5]; /* __builtin_setjmp's buffer: no SEH unwind. */
+} cio_win_catch;
+
+typedef struct cio_win_catch_state {
+    SRWLOCK lock;
+    cio_win_catch *live; /* The catchers of the running tasks. */
+    int failed;          /* The first failure, until Check hears of it. */
+    const char *file;
+    int line;
+    char msg[1024];
+} cio_win_catch_state;
+
+__attribute__((selectany)) cio_win_catch_state cio_win_cs = {
+    .lock = SRWLOCK_INIT};
+
+/*
+ * A task's function and argument: on the heap until a spawned task
+ * starts, on cio_win_block_on's stack for the main task.
+ */
+typedef struct cio_win_call {
+    cio_task_fn fn;
+    void *arg;
+    int on_heap;
+} cio_win_call;
+
+static int
+cio_win_task_entry(void *p)
+{
+    cio_win_call c = *(cio_win_call *)p;
+    cio_win_catch k, **pp;
+    volatile int r = CIO_ECANCELED;
+    if (c.on_heap)
+        free(p);
+    k.task = cio_current();
+    k.rt = cio_runtime_current();
+    AcquireSRWLockExclusive(&cio_win_cs.lock);
+    k.next = cio_win_cs.live;
+    cio_win_cs.live = &k;
+    ReleaseSRWLockExclusive(&cio_win_cs.lock);
+    if (__builtin_setjmp(k.jb) == 0)
+        r = c.fn(c.arg);
+    AcquireSRWLockExclusive(&cio_win_cs.lock);
+    for (pp = &cio_win_cs.live; *pp != NULL && *pp != &k; pp = &(*pp)->next)
+        ;
+    if (*pp != NULL)
+        *pp = k.next;
+    ReleaseSRWLockExclusive(&cio_win_cs.lock);
+    return r;
+}
+
+/*
+ * cio_spawn under a catcher. A NULL @fn goes through as it is (the
+ * API's own CIO_EINVAL). A task cancelled before it ever ran leaks its
+ * cio_win_call: a few bytes.
+ */
+static inline int
+cio_win_spawn(cio_task **out, cio_task_fn fn, void *arg)
+{
+    cio_win_call *c;
+    int r;
+    if (fn == NULL)
+        return cio_spawn(out, fn, arg);
+    if ((c = malloc(sizeof(*c))) == NULL)
+        return CIO_ENOMEM;
+    c->fn = fn;
+    c->arg = arg;
+    c->on_heap = 1;
+    r = cio_spawn(out, cio_win_task_entry, c);
+    if (r < 0)
+        free(c);
+    return r;
+}
+
+/* Hand the recorded failure to Check (which does not return). */
+static inline void
+cio_win_report(void)
+{
+    char msg[sizeof(cio_win_cs.msg)];
+    const char *file;
+    int line;
+    AcquireSRWLockExclusive(&cio_win_cs.lock);
+    memcpy(msg, cio_win_cs.msg, sizeof(msg));
+    file = cio_win_cs.file;
+    line = cio_win_cs.line;
+    cio_win_cs.failed = 0;
+    ReleaseSRWLockExclusive(&cio_win_cs.lock);
+    (_ck_assert_failed)(file, line, "in a task", "%s", msg);
+    abort(); /* Not reached: Check leaves by longjmp. */
+}
+
+/* cio_block_on with its main task under a catcher; see above. */
+static inline int
+cio_win_block_on(cio_runtime *rt, cio_task_fn fn, void *arg)
+{
+    cio_win_call c = {fn, arg, 0};
+    int r;
+    if (fn == NULL)
+        return cio_block_on(rt, fn, arg);
+    r = cio_block_on(rt, cio_win_task_entry, &c);
+    if (cio_win_cs.failed && cio_current() == NULL) {
+        cio_runtime_free(rt);
+        cio_win_report();
+    }
+    return r;
+}
+
+static void
+cio_win_assert_failed(const char *file, int line, const char *expr, ...)
+{
+    cio_task *self = cio_current(), *others[64];
+    cio_win_catch *k, *mine = NULL;
+    char msg[sizeof(cio_win_cs.msg)];
+    const char *fmt;
+    int n = 0;
+    va_list ap;
+
+    va_start(ap, expr);
+    fmt = va_arg(ap, const char *);
+    if (fmt != NULL)
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+    else
+        snprintf(msg, sizeof(msg), "%s", expr);
+    va_end(ap);
+    AcquireSRWLockExclusive(&cio_win_cs.lock);
+    for (k = cio_win_cs.live; self != NULL && k != NULL; k = k->next)
+        if (k->task == self)
+            mine = k;
+    if (mine != NULL && !cio_win_cs.failed) {
+        cio_win_cs.failed = 1;
+        cio_win_cs.file = file;
+        cio_win_cs.line = line;
+        snprintf(cio_win_cs.msg, sizeof(cio_win_cs.msg), "%s", msg);
+        /* A TAP comment at once, in case the program dies after all. */
+        printf("# %s:%d: %s (in a task)\n", file, line, msg);
+        fflush(stdout);
+    }
+    for (k = cio_win_cs.live; mine != NULL && k != NULL; k = k->next)
+        if (k != mine && k->rt == mine->rt && n < 64)
+            others[n++] = k->task;
+    ReleaseSRWLockExclusive(&cio_win_cs.lock);
+    if (mine == NULL) {
+        if (cio_win_cs.failed) /* A task failed first: that one counts. */
+            cio_win_report();
+        (_ck_assert_failed)(file, line, expr, "%s", msg);
+        abort(); /* Not reached: Check leaves by longjmp. */
+    }
+    while (n > 0)
+        cio_cancel(others[--n]);
+    __builtin_longjmp(mine->jb, 1);
+}
+
+#undef _ck_assert_failed
+#define _ck_assert_failed(...) cio_win_assert_failed(__VA_ARGS__)
+#define cio_spawn cio_win_spawn
+#define cio_block_on cio_win_block_on
+
+#ifndef CIO_TEST_WIN32_CATCH_ONLY
 /* ---- tests that do not apply on Windows ---- */
 
 START_TEST(cio_test_skipped)
@@ -572,5 +777,6 @@ cio_test_skip_case(Suite *s, const TTest *t, const char *reason)
     tcase_add_test(tc, cio_test_skipped);
     suite_add_tcase(s, tc);
 }
+#endif /* !CIO_TEST_WIN32_CATCH_ONLY */
 
 #endif /* CIO_TEST_WIN32_H */

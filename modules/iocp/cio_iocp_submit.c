@@ -191,6 +191,15 @@ iocp__finish(iocp_state *st, cio_op *op, DWORD code, DWORD bytes)
         if (op->opcode == CIO_OP_RECVMSG)
             ((WSAMSG *)(void *)op->a.msg.msg)->dwFlags |= MSG_TRUNC;
         code = 0;
+    } else if (code == ERROR_OPERATION_ABORTED && bytes > 0 &&
+               op->opcode != CIO_OP_ACCEPT && op->opcode != CIO_OP_CONNECT) {
+        /*
+         * Cancelled after moving some bytes (a send the peer's window
+         * held up, seen under wine): they have moved all the same, so
+         * the result is that short transfer. CIO_ECANCELED would make
+         * a caller send them again.
+         */
+        code = 0;
     }
     r = code != 0 ? iocp__err_win32(code)
                   : (int32_t)(bytes > INT32_MAX ? INT32_MAX : bytes);

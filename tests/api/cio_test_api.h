@@ -34,34 +34,16 @@ static const char *const cio_test_backends[] = {"epoll", "uring"};
  * handles on Windows (sockets, files, events and threads alike).
  */
 #ifdef _WIN32
-#include <stdarg.h>
-
 /*
  * Check runs without fork on Windows and leaves a failed assertion by
- * longjmp; from a task's fiber that unwind crashes under wine before
- * the message is reported. So the message is printed (as a TAP
- * comment) first; the case still fails, now with its reason in the log.
+ * longjmp, which from a task's fiber crashed the program under wine:
+ * tests/cio_test_win32.h catches such failures in the task and hands
+ * them to Check from the thread's own stack.
  */
-static inline void
-cio_test_api_failed(const char *file, int line, const char *expr, ...)
-{
-    char msg[512];
-    const char *fmt;
-    va_list ap;
-
-    va_start(ap, expr);
-    fmt = va_arg(ap, const char *);
-    if (fmt != NULL)
-        vsnprintf(msg, sizeof msg, fmt, ap);
-    else
-        snprintf(msg, sizeof msg, "%s", expr);
-    va_end(ap);
-    printf("# %s:%d: %s\n", file, line, msg);
-    fflush(stdout);
-    (_ck_assert_failed)(file, line, expr, "%s", msg);
-    abort(); /* Not reached: Check does not return from a failure. */
-}
-#define _ck_assert_failed(...) cio_test_api_failed(__VA_ARGS__)
+#ifndef CIO_TEST_WIN32_CATCH_ONLY
+#define CIO_TEST_WIN32_CATCH_ONLY
+#endif
+#include "cio_test_win32.h"
 
 static inline int
 cio_test_api_count(void)

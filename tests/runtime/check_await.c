@@ -1,27 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_await.c - awaiting ops from tasks, on every backend that loads
- * here (epoll and uring; a backend that cannot load is skipped with a
- * message): results, cancel of a task blocked in IO (the call returns
- * only after the op was released), timeouts, callbacks, the blocking
- * pool with 64-bit results, and the error paths.
+ * here (epoll and uring, iocp on Windows; a backend that cannot load is
+ * skipped with a message): results, cancel of a task blocked in IO (the
+ * call returns only after the op was released), timeouts, callbacks,
+ * the blocking pool with 64-bit results, and the error paths.
+ *
+ * On Windows the pipe is cio_test_win32.h's overlapped named pipe and
+ * the sockets are Winsock's; one more case there checks that header's
+ * own promise: a failed assertion inside a task is reported by Check
+ * with its message, not a crash.
  */
+#define _GNU_SOURCE 1 /* accept4 */
+#ifdef _WIN32
+#include "cio_test_win32.h"
+#define pipe(p) pipe2((p), 0)
+#else
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <stdint.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cio_test.h"
 #include "compio/runtime.h"
 
 #define MS 1000000ull
 
+#ifdef _WIN32
+static const char *const backends[] = {"iocp"};
+#define NBACKENDS 1
+#else
 static const char *const backends[] = {"epoll", "uring"};
 #define NBACKENDS 2
+#endif
 
 /* A runtime on backend @i, or NULL (and a note) when it cannot load. */
 static cio_runtime *
@@ -619,11 +635,231 @@ START_TEST(test_more_completions)
 }
 END_TEST
 
+#ifdef _WIN32
+/* ---- a failed assertion inside a task (cio_test_win32.h) ---- */
+
+/*
+ * Two planted failures, run by a Check runner of their own before the
+ * real suite (and silently: not in the TAP stream): one in a spawned
+ * task while the main task sleeps for an hour (the failure must cancel
+ * it), one in the main task while a spawned one sleeps (runtime_free
+ * must end it). Each must reach Check as a failure with its message
+ * and line, and the test body must not go on after cio_block_on.
+ */
+static int planted_line[2];
+static int planted_went_on;
+
+static int
+planted_child(void *arg)
+{
+    (void)arg;
+    planted_line[0] = __LINE__ + 1;
+    ck_assert_msg(0, "planted failure %d", 1);
+    return 0;
+}
+
+static int
+planted_sleeper(void *arg)
+{
+    (void)arg;
+    return cio_sleep(3600 * 1000 * MS);
+}
+
+static int
+planted_main(void *arg)
+{
+    cio_task *t;
+
+    if (arg == NULL) {
+        ck_assert_int_eq(cio_spawn(&t, planted_child, NULL), 0);
+        ck_assert_int_eq(cio_sleep(3600 * 1000 * MS), 0);
+        return 0;
+    }
+    ck_assert_int_eq(cio_spawn(NULL, planted_sleeper, NULL), 0);
+    cio_yield();
+    planted_line[1] = __LINE__ + 1;
+    ck_assert_msg(0, "planted failure %d", 2);
+    return 0;
+}
+
+START_TEST(planted_failure)
+{
+    cio_runtime *rt = rt_for(0);
+
+    if (rt == NULL)
+        return;
+    cio_block_on(rt, planted_main, _i ? (void *)1 : NULL);
+    planted_went_on++;
+}
+END_TEST
+
+static int planted_failed = -1;
+static char planted_msg[2][256];
+static int planted_lno[2];
+
+static void
+run_planted(void)
+{
+    Suite *s = suite_create("planted");
+    TCase *tc = tcase_create("planted");
+    char tap[256] = "";
+    const char *env = getenv("CK_TAP_LOG_FILE_NAME");
+    TestResult **tr;
+    SRunner *sr;
+
+    if (env != NULL)
+        snprintf(tap, sizeof(tap), "%s", env);
+    unsetenv("CK_TAP_LOG_FILE_NAME");
+    tcase_add_loop_test(tc, planted_failure, 0, 2);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_SILENT);
+    if (tap[0] != '\0')
+        setenv("CK_TAP_LOG_FILE_NAME", tap, 1);
+    planted_failed = srunner_ntests_failed(sr);
+    tr = srunner_failures(sr);
+    for (int i = 0; i < 2 && i < planted_failed; i++) {
+        snprintf(planted_msg[i], sizeof(planted_msg[i]), "%s",
+                 tr_msg(tr[i]));
+        planted_lno[i] = tr_lno(tr[i]);
+    }
+    free(tr);
+    srunner_free(sr);
+}
+
+START_TEST(test_task_failure_reported)
+{
+    ck_assert_int_eq(planted_failed, 2);
+    ck_assert_int_eq(planted_went_on, 0);
+    ck_assert_str_eq(planted_msg[0], "planted failure 1");
+    ck_assert_int_eq(planted_lno[0], planted_line[0]);
+    ck_assert_str_eq(planted_msg[1], "planted failure 2");
+    ck_assert_int_eq(planted_lno[1], planted_line[1]);
+}
+END_TEST
+#endif
+
+/*
+ * ---- the order tasks resume in after one reap ----
+ * The loop hands a reaped completion to its task only when that task
+ * comes to run; the order must still be the one a queue gives: every
+ * completion of one reap before a task that is made ready while they
+ * are handed over, and a cancel after the reap finds the op done.
+ */
+
+static char order[8];
+static int norder;
+static cio_task *order_victim;
+
+static int
+order_late(void *arg)
+{
+    (void)arg;
+    order[norder++] = 'D';
+    return 0;
+}
+
+static int
+order_first(void *arg)
+{
+    cio_op op;
+
+    (void)arg;
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), 0);
+    order[norder++] = 'A';
+    /* B's NOP came in the same reap: B runs before D. */
+    ck_assert_int_eq(cio_spawn(NULL, order_late, NULL), 0);
+    return 0;
+}
+
+static int
+order_second(void *arg)
+{
+    cio_op op;
+
+    (void)arg;
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), 0);
+    order[norder++] = 'B';
+    return 0;
+}
+
+static int
+order_canceller(void *arg)
+{
+    cio_op op;
+
+    (void)arg;
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), 0);
+    /* The victim's NOP is reaped already: cancel cannot stop it. */
+    ck_assert_int_eq(cio_cancel(order_victim), 0);
+    return 0;
+}
+
+static int
+order_cancelled(void *arg)
+{
+    cio_op op;
+    int32_t r;
+
+    (void)arg;
+    cio_op_nop(&op);
+    r = cio_submit_wait(&op);
+    ck_assert_ptr_null(op.link.owner);
+    /* Cancelled all the same: the next op fails at once. */
+    cio_op_nop(&op);
+    ck_assert_int_eq(cio_submit_wait(&op), CIO_ECANCELED);
+    return r;
+}
+
+static int
+order_main(void *arg)
+{
+    cio_task *a, *b, *k;
+    int i;
+
+    (void)arg;
+    norder = 0;
+    ck_assert_int_eq(cio_spawn(&a, order_first, NULL), 0);
+    ck_assert_int_eq(cio_spawn(&b, order_second, NULL), 0);
+    ck_assert_int_eq(cio_join(a), 0);
+    ck_assert_int_eq(cio_join(b), 0);
+    for (i = 0; i < 10 && norder < 3; i++)
+        cio_yield();
+    ck_assert_int_eq(norder, 3);
+    ck_assert(memcmp(order, "ABD", 3) == 0);
+
+    ck_assert_int_eq(cio_spawn(&k, order_canceller, NULL), 0);
+    ck_assert_int_eq(cio_spawn(&order_victim, order_cancelled, NULL), 0);
+    ck_assert_int_eq(cio_join(k), 0);
+    /* The real result: the op won the race with the cancel. */
+    ck_assert_int_eq(cio_join(order_victim), 0);
+    return 0;
+}
+
+START_TEST(test_reap_order)
+{
+    cio_runtime *rt = rt_for(_i);
+
+    if (rt == NULL)
+        return;
+    ck_assert_int_eq(cio_block_on(rt, order_main, NULL), 0);
+    cio_runtime_free(rt);
+}
+END_TEST
+
 int
 main(void)
 {
     Suite *s = suite_create("await");
     TCase *tc = tcase_create("await");
+
+#ifdef _WIN32
+    run_planted();
+    tcase_add_test(tc, test_task_failure_reported);
+#endif
 
     tcase_add_loop_test(tc, test_results, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_cancel_io, 0, NBACKENDS);
@@ -634,6 +870,7 @@ main(void)
     tcase_add_loop_test(tc, test_spawn_blocking, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_more_completions, 0, NBACKENDS);
     tcase_add_loop_test(tc, test_free_runs_pending_cbs, 0, NBACKENDS);
+    tcase_add_loop_test(tc, test_reap_order, 0, NBACKENDS);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
