@@ -72,13 +72,14 @@ tests/runtime/check_dispatch tests/runtime/check_task" \
 # (modules/uring/cio_uring_vg.c), so the uring cases count too. Under
 # valgrind (3.19) a few cases adapt: check_process expects the polling
 # fallback (no pidfd_open), check_uring skips its seccomp child (no
-# seccomp(2)), check_net_addr's "returns at once" bounds are ten times
-# wider, check_err_fs skips exec failures and RLIMIT_NOFILE (emulated);
+# seccomp(2)), check_driver opens its gate later after close began,
+# check_err_fs skips exec failures and RLIMIT_NOFILE (emulated);
 # scripts/valgrind.supp hides glibc's per-thread resolver block. Left
 # out: check_beyond_* (1,000 connections: minutes under valgrind; ASan
 # covers them), check_enomem (it replaces malloc, as valgrind does), the
 # soak programs (sizes for native speed). check_stack runs 10,000 tasks
-# instead of 100,000 under valgrind.
+# instead of 100,000 under valgrind, check_chan's cancel race 2,000 items
+# instead of 20,000; scripts/valgrind-test.sh triples Check's timeouts.
 CIO_VG_LIBTOOL=$root/valgrind/libtool
 export CIO_VG_LIBTOOL
 CIO_CHECK_ARGS="LOG_COMPILER=$top/scripts/valgrind-test.sh" \

@@ -178,7 +178,8 @@ cancel_main(void *arg)
     t0 = cio_now();
     ck_assert_int_eq(cio_cancel(t), 0);
     ck_assert_int_eq(cio_join(t), CIO_ECANCELED);
-    ck_assert_uint_lt(cio_now() - t0, 2000 * FS_MS);
+    /* Nothing else ends the read: the bound only guards a hang. */
+    ck_assert_uint_lt(cio_now() - t0, 60000 * FS_MS);
     /* The pipe still works afterwards: nothing was consumed. */
     ck_assert_int_eq(cio_stream_write(w, "ok", 2), 2);
     ck_assert_int_eq(cio_stream_read(r, buf, sizeof buf), 2);
@@ -322,7 +323,8 @@ deadline_main(void *arg)
     took = cio_now() - t0;
     cio_deadline_set(prev);
     ck_assert_uint_ge(took, 50 * FS_MS);
-    ck_assert_uint_lt(took, 2000 * FS_MS);
+    /* Nothing else ends the read: the bound only guards a hang. */
+    ck_assert_uint_lt(took, 60000 * FS_MS);
     /* Without the deadline the pipe works again. */
     ck_assert_int_eq(cio_stream_write(w, "z", 1), 1);
     ck_assert_int_eq(cio_stream_read(r, buf, sizeof buf), 1);

@@ -289,7 +289,7 @@ null_stdin_body(void *arg)
     ck_assert_int_eq(cio_command_spawn(cmd, &child), 0);
     ck_assert_ptr_nonnull(cio_child_stdin(child));
     ck_assert_ptr_null(cio_child_stdout(child));
-    cio_deadline_set(cio_now() + 10000 * MS);
+    cio_deadline_set(cio_now() + 60000 * MS); /* Only a hang reaches it. */
     ck_assert_int_eq(cio_child_wait(child, &st), 0);
     ck_assert(cio_exit_success(&st));
     ck_assert_ptr_null(cio_child_stdin(child));
@@ -323,7 +323,8 @@ run_status(const char *script, cio_exit_status *st)
 static int
 status_body(void *arg)
 {
-    static const char *const ten[] = {"10", NULL};
+    /* Killed below; ten minutes so that it is surely still running. */
+    static const char *const long_sleep[] = {"600", NULL};
     cio_exit_status st;
     cio_command *cmd;
     cio_child *child;
@@ -341,7 +342,7 @@ status_body(void *arg)
     ck_assert(!cio_exit_success(&st));
 
     /* cio_child_kill, and try_wait on a running child. */
-    cmd = proc_cmd("sleep", ten);
+    cmd = proc_cmd("sleep", long_sleep);
     ck_assert_int_eq(cio_command_spawn(cmd, &child), 0);
     ck_assert_int_eq(cio_child_try_wait(child, &st), 0);
     ck_assert_int_eq(cio_child_kill(child, 0), 0); /* Alive. */
@@ -561,7 +562,7 @@ static int
 output_body(void *arg)
 {
     static const char *const hi[] = {"hi", NULL};
-    static const char *const ten[] = {"10", NULL};
+    static const char *const long_sleep[] = {"600", NULL};
     static const char *const both[] = {
         "-c", "echo to-out; echo to-err >&2; exit 7", NULL};
     cio_exit_status st;
@@ -592,15 +593,19 @@ output_body(void *arg)
     free(out);
     cio_command_free(cmd);
 
-    /* A deadline: the child is killed and reaped, nothing returned. */
-    cmd = proc_cmd("sleep", ten);
+    /*
+     * A deadline: the child (ten minutes of sleep) is killed and reaped,
+     * nothing returned. The bound is far from both the sleep and any
+     * delay of a slow run.
+     */
+    cmd = proc_cmd("sleep", long_sleep);
     t0 = cio_now();
     prev = cio_deadline_set(t0 + 50 * MS);
     ck_assert_int_eq(cio_command_output(cmd, &out, &len, &st), CIO_ETIMEDOUT);
     cio_deadline_set(prev);
     ck_assert_ptr_null(out);
     ck_assert_uint_eq(len, 0);
-    ck_assert_uint_lt(cio_now() - t0, 5000 * MS);
+    ck_assert_uint_lt(cio_now() - t0, 60000 * MS);
     cio_command_free(cmd);
 
     /* Errors (an exec failure is invisible under valgrind, see above). */

@@ -16,11 +16,14 @@ trap 'netlib_cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 ran=0
 
-# client WHAT ARGS...: echo-client against $port must pass.
+# client WHAT ARGS...: echo-client against $port must pass. Its
+# per-request timeout (10 s by default) only guards a hang: a minute, so
+# that a loaded machine or a sanitizer build is not read as one.
 client() {
     what=$1
     shift
-    "$ex/echo-client" --port "$port" "$@" >"$tmp/cl.out" 2>"$tmp/cl.err" || {
+    "$ex/echo-client" --port "$port" --timeout 60 "$@" >"$tmp/cl.out" \
+        2>"$tmp/cl.err" || {
         echo "FAIL: $what: echo-client $* exited $?"
         cat "$tmp/cl.out" "$tmp/cl.err"
         fail=1

@@ -19,7 +19,8 @@ netlib_cleanup() {
 }
 
 # start PROG ARGS...: run examples/PROG in the background and wait (up
-# to 30 s, sanitizer builds start slowly) for its "listening on" line.
+# to 60 s: sanitizer builds start slowly, more so on a loaded machine)
+# for its "listening on" line.
 # Sets $pid and $port; returns 1 with the server gone if it did not come
 # up ($tmp/srv.err says why).
 start() {
@@ -30,7 +31,7 @@ start() {
     "$ex/$prog" "$@" >"$tmp/srv.out" 2>"$tmp/srv.err" &
     pid=$!
     n=0
-    while [ $n -lt 300 ]; do
+    while [ $n -lt 600 ]; do
         port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\) (.*/\1/p' \
             "$tmp/srv.out")
         [ -n "$port" ] && return 0
@@ -45,12 +46,13 @@ start() {
     return 1
 }
 
-# stop WHAT: SIGTERM; the server must exit 0 within 20 s, say so on
-# stderr, and leave no sanitizer report behind.
+# stop WHAT: SIGTERM; the server must exit 0 within 60 s (a guard
+# against a hang, far above a slow stop under load), say so on stderr,
+# and leave no sanitizer report behind.
 stop() {
     what=$1
     kill -TERM "$pid"
-    (sleep 20; kill -9 "$pid") </dev/null >/dev/null 2>&1 &
+    (sleep 60; kill -9 "$pid") </dev/null >/dev/null 2>&1 &
     dog=$!
     wait "$pid"
     rc=$?
