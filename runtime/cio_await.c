@@ -125,10 +125,11 @@ await_done(cio_runtime *rt, cio_op *op, cio__await *w)
 
 /*
  * The result of an op this task cancelled (its own cancel or a
- * deadline). io_uring runs an op that must block (a connect to a unix
- * listener whose backlog is full, say) on a kernel worker, and a cancel
- * interrupts that worker: the op then completes with -EINTR, not
- * -ECANCELED. Either way the op stopped because it was cancelled.
+ * deadline). A backend may report an op its cancel interrupted as
+ * -EINTR: the uring module maps io_uring's own case (a kernel worker
+ * interrupted by the cancel) to -ECANCELED itself, but a third-party
+ * module or the faulty wrapper may not. Either way the op stopped
+ * because it was cancelled, so it must not look like "retry".
  */
 static int32_t
 cancelled_result(int32_t result)

@@ -145,6 +145,17 @@ uring_on_notify(uring_state *st, int32_t res, uint32_t flags)
 }
 
 /*
+ * -EINTR means cancelled. io_uring runs an op that must block (a
+ * connect to a unix listener whose backlog is full, say) on a kernel
+ * worker thread, and the only thing that interrupts such a worker is a
+ * cancel (ours, or the ring's teardown): user signals are not delivered
+ * to it. The op then completes with -EINTR where every other backend
+ * says CIO_ECANCELED, and a caller would take EINTR for "retry". Both
+ * reap paths of uring_reap report it as CIO_ECANCELED
+ * (tests/uring/check_uring.c, t_cancel_blocking_worker).
+ */
+
+/*
  * Deliver every CQE in the ring: into st->out while wait_batch() runs
  * (until it is full; the rest stay in the ring), else one by one
  * through host->complete. The CQ is walked in place, as liburing's
@@ -189,6 +200,8 @@ uring_reap(uring_state *st)
             o->op = (cio_op *)(uintptr_t)ud;
             /* res and flags, then result and cflags: adjacent in both. */
             memcpy(&o->result, &cqe->res, 8);
+            if (__builtin_expect(o->result == -EINTR, 0))
+                o->result = CIO_ECANCELED; /* -EINTR: see above uring_reap. */
             if (__builtin_expect(o->op->opcode == CIO_OP_POLL_ADD, 0))
                 o->result = uring__poll_result(o->result);
             o++;
@@ -224,6 +237,8 @@ uring_reap(uring_state *st)
             op = (cio_op *)(uintptr_t)ud;
             if (op->opcode == CIO_OP_POLL_ADD)
                 res = uring__poll_result(res);
+            if (__builtin_expect(res == -EINTR, 0))
+                res = CIO_ECANCELED; /* -EINTR: see above uring_reap. */
             if (st->track && !(flags & IORING_CQE_F_MORE))
                 uring_unhold(op);
             if (__builtin_expect(st->vg, 0))

@@ -809,6 +809,67 @@ START_TEST(t_cancel_unsubmitted_and_running)
 }
 END_TEST
 
+/*
+ * An op io_uring runs on a kernel worker because it must block (a
+ * connect to a unix listener whose backlog is full) and that a cancel
+ * interrupts: the kernel completes it with -EINTR. The module reports
+ * the cancel as every backend does, CIO_ECANCELED (or the op's own
+ * result had it finished first), never CIO_EINTR, which callers take
+ * for "retry".
+ */
+START_TEST(t_cancel_blocking_worker)
+{
+    struct sockaddr_un sa;
+    cio_driver *drv;
+    cio_entry e;
+    cio_op op;
+    int lfd, cfd, fill[64], nfill = 0, fds0 = cio_test_count_fds();
+
+    drv = must_open(&drv, open_uring(&drv, CANCEL_KNOB(_i), NULL));
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    /* An abstract name: nothing to clean up on the file system. */
+    snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "cio-uring-bl-%ld",
+             (long)getpid());
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(lfd, 0);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(lfd, 0), 0);
+    /* Fill the backlog: non-blocking connects until one would block. */
+    for (;;) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                        0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_lt(nfill, 64);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            ck_assert_int_eq(errno, EAGAIN);
+            close(fd);
+            break;
+        }
+        fill[nfill++] = fd;
+    }
+    /* A blocking socket: its connect waits on a kernel worker. */
+    cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(cfd, 0);
+    cio_op_connect(&op, cfd, (struct sockaddr *)&sa, sizeof(sa));
+    cio_test_push(drv, &op, 1);
+    /* Let it reach the worker (nothing can complete it meanwhile). */
+    ck_assert_int_eq(cio_driver_poll(drv, 100, &e, 1), 0);
+    ck_assert_int_eq(cio_driver_cancel(drv, &op), 0);
+    cio_test_reap(drv, &e, 1, 60000);
+    ck_assert_ptr_eq(e.op, &op);
+    ck_assert_msg(e.result == CIO_ECANCELED || e.result == 0,
+                  "cancelled blocking connect: %s", cio_errname(e.result));
+    ck_assert_int_eq(cio_driver_poll(drv, 50, &e, 1), 0);
+    close(cfd);
+    while (nfill > 0)
+        close(fill[--nfill]);
+    close(lfd);
+    cio_driver_close(drv);
+    ck_assert_int_eq(cio_test_count_fds(), fds0);
+}
+END_TEST
+
 /* ---- batches (module ABI 1.3) ---- */
 
 /*
@@ -931,6 +992,7 @@ uring_suite(void)
     tcase_add_test(tc, t_pool_wakes_ring);
     tcase_add_loop_test(tc, t_teardown_thousands, 0, 2);
     tcase_add_loop_test(tc, t_cancel_unsubmitted_and_running, 0, 2);
+    tcase_add_loop_test(tc, t_cancel_blocking_worker, 0, 2);
     tcase_add_loop_test(tc, t_small_entries, 0, 2);
     suite_add_tcase(s, tc);
     return s;
