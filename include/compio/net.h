@@ -610,8 +610,8 @@ CIO_EXTERN int cio_unix_listener_close(cio_unix_listener *l);
  * path), CIO_ECONNREFUSED (nobody listens), CIO_EACCES, CIO_ECANCELED,
  * CIO_ETIMEDOUT... While the listener's backlog is full the call waits
  * for room, like a blocking connect(2), until cancel or a deadline ends
- * it. (On the epoll backend that wait is, for now, a busy retry: an
- * unconnected Unix socket always polls writable.)
+ * it. (An unconnected Unix socket polls writable all along, so the
+ * epoll backend retries such a connect on a timer, 1 to 64 ms apart.)
  */
 CIO_EXTERN int cio_unix_connect(cio_unix_stream **out,
                                 const cio_sockaddr *addr);

@@ -360,6 +360,75 @@ epoll_try(epoll_state *st, cio_op *op)
     return st->api->op_desc(op->opcode)->attempt(op);
 }
 
+/* ---- CONNECT to a full unix backlog ---- */
+
+/*
+ * connect(2) on a non-blocking unix stream socket whose listener's
+ * backlog is full fails with EAGAIN, and nothing tells a poller when
+ * room comes: the connecting socket polls writable all along, so
+ * waiting for EPOLLOUT would spin (connect, arm, wake, connect...).
+ * io_uring blocks such a connect on a kernel worker; to keep the op's
+ * meaning (it completes when the listener takes it, or is cancelled) at
+ * no such cost, it is retried on a timer instead: 1 ms, doubling up to
+ * 64 ms between tries. libuv and mio report EAGAIN to the caller there.
+ * The op waits in the timer heap (EPOLL_AT_HEAP), so cancel and the
+ * loop's timeout work for it as for a TIMEOUT.
+ */
+#define EPOLL_CONNECT_RETRY_MAX_SHIFT 6
+
+/* Did @op's try end in "the backlog is full" rather than in progress? */
+static int
+epoll_connect_full(const cio_op *op, int32_t r)
+{
+    return op->opcode == CIO_OP_CONNECT && r == CIO_EAGAIN &&
+           op->result != CIO_EINPROGRESS;
+}
+
+/* Put @op (in no queue) in the heap for its next try. 0 or -ENOMEM. */
+static int
+epoll_connect_later(epoll_state *st, cio_op *op)
+{
+    epoll_opriv *p = epoll__priv(op);
+    unsigned shift = p->tries < EPOLL_CONNECT_RETRY_MAX_SHIFT
+                         ? p->tries
+                         : EPOLL_CONNECT_RETRY_MAX_SHIFT;
+
+    if (p->tries < UINT8_MAX)
+        p->tries++;
+    p->deadline = st->api->now_ns() + (1000000ull << shift);
+    return epoll__timer_add(st, op);
+}
+
+/*
+ * The heap let @op go: try the connect again. Still full: back to the
+ * heap; in progress (a listener on another kind of socket, or the
+ * number reused): wait for writability as usual; else it is done.
+ * Returns the completions delivered (0 or 1).
+ */
+unsigned
+epoll__connect_retry(epoll_state *st, cio_op *op)
+{
+    epoll_fdent *e;
+    int32_t r = epoll_try(st, op);
+    int rc;
+
+    if (epoll_connect_full(op, r)) {
+        rc = epoll_connect_later(st, op);
+        if (rc == 0)
+            return 0;
+        r = rc;
+    } else if (r == CIO_EAGAIN) {
+        e = epoll__fdent_get(st, op->fd);
+        if (e != NULL) {
+            epoll_enqueue(st, e, op, EPOLL_AT_WRITEQ);
+            return epoll__settle(st, op->fd, op);
+        }
+        r = CIO_ENOMEM;
+    }
+    epoll_finish(st, op, r);
+    return 1;
+}
+
 /* ---- registration ---- */
 
 /* The epoll interest the waiters of @e need (0: none). */
@@ -492,6 +561,15 @@ epoll_run_queue(epoll_state *st, int fd, epoll_fdent *e, int where)
     cio_op *op;
     while ((op = q->head) != NULL) {
         int32_t r = epoll_try(st, op);
+        if (epoll_connect_full(op, r)) {
+            /* Queued behind a writer, then found the backlog full. */
+            epoll_dequeue(st, e, op);
+            if (epoll_connect_later(st, op) < 0) {
+                epoll_finish(st, op, CIO_ENOMEM);
+                n++;
+            }
+            continue;
+        }
         epoll_learn(e, fd, op, where, r);
         if (r == CIO_EAGAIN)
             break;
@@ -600,6 +678,8 @@ epoll_submit_io(epoll_state *st, cio_op *op)
     if (q->head == NULL &&
         !((e->unready & epoll_dir_bit(where)) && epoll_may_skip(op->opcode))) {
         r = epoll_try(st, op);
+        if (epoll_connect_full(op, r))
+            return epoll_connect_later(st, op);
         epoll_learn(e, op->fd, op, where, r);
         if (r != CIO_EAGAIN) {
             epoll_finish(st, op, r);

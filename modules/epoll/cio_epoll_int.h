@@ -21,7 +21,8 @@ enum epoll_where {
     EPOLL_AT_READQ,    /* In its fd's read-waiter queue. */
     EPOLL_AT_WRITEQ,   /* In its fd's write-waiter queue. */
     EPOLL_AT_POLLQ,    /* A POLL_ADD in its fd's poller queue. */
-    EPOLL_AT_HEAP      /* A TIMEOUT in the timer heap. */
+    EPOLL_AT_HEAP      /* In the timer heap: a TIMEOUT, or a CONNECT
+                          waiting for its next timed retry. */
 };
 
 /*
@@ -34,6 +35,7 @@ typedef struct epoll_opriv {
     uint64_t deadline; /* TIMEOUT: absolute, host->now_ns() clock. */
     uint32_t heap_idx; /* TIMEOUT: slot in the heap. */
     uint8_t where;     /* enum epoll_where. */
+    uint8_t tries;     /* CONNECT on a full backlog: timed retries so far. */
 } epoll_opriv;
 
 /* One FIFO of waiting ops. */
@@ -130,5 +132,7 @@ int epoll__timer_add(epoll_state *st, cio_op *op);
 void epoll__timer_remove(epoll_state *st, cio_op *op);
 unsigned epoll__timer_expire(epoll_state *st, uint64_t now);
 uint64_t epoll__timer_next(const epoll_state *st);
+/* Cio_epoll_fd.c: the timed retry of a CONNECT the heap let go. */
+unsigned epoll__connect_retry(epoll_state *st, cio_op *op);
 
 #endif /* CIO_EPOLL_INT_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cio_epoll_timer.c - TIMEOUT ops of the epoll module: a binary min-heap
- * on the absolute deadline whose top bounds epoll_wait's timeout.
+ * on the absolute deadline whose top bounds epoll_wait's timeout. The
+ * timed retries of a CONNECT to a full unix backlog wait in it too.
  *
  * Why a heap and not one timerfd per op: a timerfd costs a descriptor and
  * three syscalls (create, settime, close) per TIMEOUT, and 10,000
@@ -90,7 +91,10 @@ epoll__timer_remove(epoll_state *st, cio_op *op)
     epoll_heap_down(st, epoll__priv(last)->heap_idx);
 }
 
-/* Complete every TIMEOUT due at @now with CIO_ETIME; returns how many. */
+/*
+ * Complete every TIMEOUT due at @now with CIO_ETIME, and try again every
+ * CONNECT whose retry is due (cio_epoll_fd.c); returns the completions.
+ */
 unsigned
 epoll__timer_expire(epoll_state *st, uint64_t now)
 {
@@ -98,6 +102,10 @@ epoll__timer_expire(epoll_state *st, uint64_t now)
     while (st->heap_len > 0 && epoll__priv(st->heap[0])->deadline <= now) {
         cio_op *op = st->heap[0];
         epoll__timer_remove(st, op);
+        if (op->opcode == CIO_OP_CONNECT) {
+            n += epoll__connect_retry(st, op);
+            continue;
+        }
         st->api->complete(st->host, op, CIO_ETIME, 0);
         n++;
     }

@@ -267,6 +267,78 @@ START_TEST(test_abstract_release)
 }
 END_TEST
 
+/* ---- a connect waiting for room in a full backlog ---- */
+
+static cio_sockaddr room_addr;
+
+static int
+room_connect(void *arg)
+{
+    return cio_unix_connect((cio_unix_stream **)arg, &room_addr);
+}
+
+/*
+ * Nobody accepts, so the backlog fills; then a connect waits (as a
+ * blocking connect(2) would: io_uring parks it on a kernel worker, the
+ * epoll module retries it on a timer, since the connecting socket
+ * polls writable all along). One accept makes room, and the waiting
+ * connect must then complete by itself, with no deadline and no retry
+ * by the caller.
+ */
+static int
+backlog_room_main(void *arg)
+{
+    ucase *u = arg;
+    cio_unix_listener *l;
+    cio_unix_stream *c[16], *s, *late = NULL;
+    cio_bind_opts o = {1, 0};
+    cio_task *t;
+    int i, n = 0, timeouts = 0;
+
+    make_addr(u, &room_addr, "room");
+    ck_assert_int_eq(cio_unix_listen(&l, &room_addr, &o), 0);
+    /* Full once three in a row miss 100 ms (one may just be slow). */
+    while (n < 16 && timeouts < 3) {
+        int r;
+
+        cio_deadline_set(cio_now() + 100 * MS);
+        r = cio_unix_connect(&c[n], &room_addr);
+        cio_deadline_set(0);
+        if (r == CIO_ETIMEDOUT) {
+            timeouts++;
+            continue;
+        }
+        ck_assert_int_eq(r, 0);
+        timeouts = 0;
+        n++;
+    }
+    ck_assert_int_eq(timeouts, 3);
+    ck_assert_int_eq(cio_spawn(&t, room_connect, &late), 0);
+    /* Let it start and find the backlog full (several timed retries). */
+    for (i = 0; i < 5; i++)
+        ck_assert_int_eq(cio_sleep(20 * MS), 0);
+    ck_assert_ptr_null(late);
+    ck_assert_int_eq(cio_unix_accept(l, &s, NULL), 0);
+    ck_assert_int_eq(cio_join(t), 0);
+    ck_assert_ptr_nonnull(late);
+    ck_assert_int_eq(cio_unix_close(late), 0);
+    ck_assert_int_eq(cio_unix_close(s), 0);
+    for (i = 0; i < n; i++)
+        ck_assert_int_eq(cio_unix_close(c[i]), 0);
+    ck_assert_int_eq(cio_unix_listener_close(l), 0);
+    return 0;
+}
+
+START_TEST(test_backlog_room)
+{
+    ucase u;
+
+    case_setup(&u, 1);
+    cio_test_api_run(_i, backlog_room_main, &u);
+    case_cleanup(&u);
+}
+END_TEST
+
 /* ---- pairs, cancel ---- */
 
 static int
@@ -473,6 +545,7 @@ main(void)
     tcase_add_loop_test(tc, test_pair_cancel, 0, 2 * CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, test_dgram, 0, 2 * CIO_TEST_NBACKENDS);
     tcase_add_loop_test(tc, test_broken_peer, 0, CIO_TEST_NBACKENDS);
+    tcase_add_loop_test(tc, test_backlog_room, 0, CIO_TEST_NBACKENDS);
     suite_add_tcase(s, tc);
     return cio_test_run(s);
 }
