@@ -244,8 +244,17 @@ cio_sleep_until(uint64_t deadline)
         deadline = t->deadline;
         timed_out = CIO_ETIMEDOUT;
     }
-    if (cio_now() >= deadline)
-        return timed_out;
+    if (cio_now() >= deadline) {
+        /*
+         * Already due (a zero sleep, or the thread was held up: under
+         * valgrind or on a loaded machine even a 10 ms sleep can find
+         * its deadline passed). Still give the other ready tasks their
+         * turn, as a sleep that parked would: a caller that spawns a
+         * task and then sleeps expects it to have run.
+         */
+        cio_yield();
+        return t->cancelled ? CIO_ECANCELED : timed_out;
+    }
     s.tm.deadline = deadline;
     s.tm.fire = sleeper_fire;
     s.task = t;

@@ -228,7 +228,9 @@ CIO_EXTERN uint64_t cio_now(void);
 
 /**
  * Sleep @ns. 0, CIO_ECANCELED, or CIO_ETIMEDOUT when the task's deadline
- * (cio_deadline_set) came first. Task only.
+ * (cio_deadline_set) came first. Task only. A sleep always lets the
+ * other ready tasks run first, even one that is already due (0 ns, or a
+ * deadline in the past for cio_sleep_until): then it yields once.
  */
 CIO_EXTERN int cio_sleep(uint64_t ns);
 
