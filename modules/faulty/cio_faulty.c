@@ -8,7 +8,7 @@
  *     [runtime]
  *     backend = faulty
  *     [module.faulty]
- *     inner = uring        ; or epoll, or /abs/path/cio_x.so
+ *     inner = uring        ; epoll, iocp, or /abs/path/cio_x.so (.dll)
  *     seed = 42            ; logged when not given
  *     short = 0.3          ; rate 0..1, #N (Nth op only), %N (every Nth)
  *     eintr = 0.05

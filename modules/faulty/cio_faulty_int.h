@@ -3,8 +3,10 @@
  * cio_faulty_int.h - the fault-injecting wrapper module's state, shared
  * by cio_faulty.c (descriptor, probe, create/destroy, the inner host
  * API table, the forwarded optional members), cio_faulty_rule.c (the
- * configuration of faults, the PRNG, the counters) and cio_faulty_io.c
- * (submit, completion interception, held completions, wait, notify).
+ * configuration of faults, the PRNG, the counters), cio_faulty_io.c
+ * (submit, completion interception, held completions, wait, notify) and
+ * cio_faulty_sys.c (what differs between POSIX and Windows: the kind of
+ * a descriptor, the process id, absolute paths).
  */
 #ifndef CIO_FAULTY_INT_H
 #define CIO_FAULTY_INT_H
@@ -46,19 +48,32 @@ typedef struct faulty_held {
 /*
  * Per-op state at the end of op->priv (the inner module owns the start):
  * FAULTY_OPRIV_OFF.. is ours, so the inner may use at most that much.
+ * Eight bytes, no more: the iocp module uses 120 of the 128 (its
+ * OVERLAPPED and three inline WSABUFs), and faulty must fit beside it.
  */
 typedef struct faulty_opriv {
-    uint32_t live;      /* FAULTY_LIVE while submitted and not finished. */
-    uint32_t orig;      /* Length or iovcnt before a short-IO fault. */
-    uint32_t held;      /* Completions of this op in the held queue. */
-    uint8_t shortened;  /* 1: rw.len was cut, 2: vec.iovcnt was cut. */
-    uint8_t at_inner;   /* The inner module took the op. */
-    uint8_t inner_done; /* ... and delivered its final completion. */
-    uint8_t pad;
+    uint32_t orig;  /* Length or iovcnt before a short-IO fault. */
+    uint16_t held;  /* Completions of this op in the held queue. */
+    uint8_t live;   /* FAULTY_LIVE while submitted and not finished. */
+    uint8_t flags;  /* FOP_*. */
 } faulty_opriv;
 
+_Static_assert(sizeof(faulty_opriv) == 8, "faulty_opriv must stay 8 bytes");
+
+/* faulty_opriv.flags */
+#define FOP_SHORT_LEN 0x01u  /* rw.len was cut (orig holds it). */
+#define FOP_SHORT_VEC 0x02u  /* vec.iovcnt was cut (orig holds it). */
+#define FOP_AT_INNER 0x04u   /* The inner module took the op. */
+#define FOP_INNER_DONE 0x08u /* ... and delivered its final completion. */
+#define FOP_SHORT (FOP_SHORT_LEN | FOP_SHORT_VEC)
+
 #define FAULTY_OPRIV_OFF (CIO_OP_PRIV_MAX - sizeof(faulty_opriv))
-#define FAULTY_LIVE 0x66746c79u /* "ftly" */
+/*
+ * One byte: a second completion of a finished op (live is 0 again) is
+ * always caught, a completion of an op never submitted to us (whatever
+ * its priv held) all but one time in 256.
+ */
+#define FAULTY_LIVE 0xa7u
 
 static inline faulty_opriv *
 faulty_priv(cio_op *op)
@@ -111,6 +126,20 @@ typedef struct faulty {
     /* A notify went to the inner module: the wait it ends is over. */
     _Atomic int woken;
 } faulty;
+
+/* What the descriptor of an op is, for the faults that care. */
+enum faulty_fd_kind {
+    FD_OTHER = 0, /* Unknown, a device, an eventfd: never cut or reset. */
+    FD_FILE,      /* A regular file. */
+    FD_PIPE,      /* A byte-stream pipe. */
+    FD_STREAM,    /* A stream socket. */
+    FD_DGRAM      /* A datagram socket (or a message-mode pipe). */
+};
+
+/* cio_faulty_sys.c: the platform's part. */
+int faulty_fd_kind(cio_fd fd);
+uint64_t faulty_pid(void);
+int faulty_path_absolute(const char *path);
 
 /* cio_faulty_rule.c */
 int faulty_config(faulty *f);

@@ -40,34 +40,9 @@
  * configured, wait() sleeps in slices of at most late_notify_us and
  * looks at the pending late wake-up between them.
  */
-#define _GNU_SOURCE 1
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "cio_faulty_int.h"
-
-/* What the descriptor of an op is, for the faults that care. */
-enum { FD_OTHER = 0, FD_FILE, FD_PIPE, FD_STREAM, FD_DGRAM };
-
-static int
-fd_kind(cio_fd fd)
-{
-    struct stat st;
-    int type = 0;
-    socklen_t len = sizeof(type);
-
-    if (fd < 0 || fstat(fd, &st) < 0)
-        return FD_OTHER;
-    if (S_ISREG(st.st_mode))
-        return FD_FILE;
-    if (S_ISFIFO(st.st_mode))
-        return FD_PIPE;
-    if (!S_ISSOCK(st.st_mode) ||
-        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-        return FD_OTHER;
-    return type == SOCK_STREAM ? FD_STREAM : FD_DGRAM;
-}
 
 static int
 is_rw(unsigned opcode)
@@ -122,7 +97,7 @@ maybe_shorten(faulty *f, cio_op *op, int kind)
         if (op->a.rw.len < 2 || !faulty_fire(f, FK_SHORT))
             return;
         p->orig = op->a.rw.len;
-        p->shortened = 1;
+        p->flags |= FOP_SHORT_LEN;
         op->a.rw.len = pick(f, 1, op->a.rw.len - 1);
     } else if (is_vec(op->opcode)) {
         uint64_t total = 0, pre = 0;
@@ -139,7 +114,7 @@ maybe_shorten(faulty *f, cio_op *op, int kind)
         if (kmin == 0 || kmax < kmin || !faulty_fire(f, FK_SHORT))
             return;
         p->orig = op->a.vec.iovcnt;
-        p->shortened = 2;
+        p->flags |= FOP_SHORT_VEC;
         op->a.vec.iovcnt = pick(f, kmin, kmax);
     }
 }
@@ -150,11 +125,11 @@ unshorten(cio_op *op)
 {
     faulty_opriv *p = faulty_priv(op);
 
-    if (p->shortened == 1)
+    if (p->flags & FOP_SHORT_LEN)
         op->a.rw.len = p->orig;
-    else if (p->shortened == 2)
+    else if (p->flags & FOP_SHORT_VEC)
         op->a.vec.iovcnt = p->orig;
-    p->shortened = 0;
+    p->flags &= (uint8_t)~FOP_SHORT;
 }
 
 /* Hand one completion to the core. */
@@ -174,10 +149,21 @@ deliver(faulty *f, cio_op *op, int32_t result, uint32_t cflags)
     f->api->complete(f->host, op, result, cflags);
 }
 
+static void release_held(faulty *f);
+
 static void
 hold(faulty *f, cio_op *op, int32_t result, uint32_t cflags)
 {
-    faulty_held *h = f->held_free;
+    faulty_held *h;
+
+    /*
+     * The op's count of held completions is 16 bits: at its limit (a
+     * multishot op, one huge batch) let everything held go first; the
+     * order of each op's completions is kept either way.
+     */
+    if (faulty_priv(op)->held == UINT16_MAX)
+        release_held(f);
+    h = f->held_free;
 
     if (h != NULL)
         f->held_free = h->next;
@@ -276,7 +262,7 @@ faulty_icomplete(cio_host *hp, cio_op *op, int32_t result, uint32_t cflags)
     }
     if (!(cflags & CIO_CF_MORE)) {
         unshorten(op);
-        p->inner_done = 1;
+        p->flags |= FOP_INNER_DONE;
     }
     if (p->held > 0 || (op->opcode == CIO_OP_TIMEOUT && f->nheld_timeout > 0) ||
         faulty_fire(f, FK_DELAY))
@@ -295,22 +281,22 @@ faulty_ipool_submit(cio_host *hp, cio_op *op)
     faulty *f = (faulty *)(void *)hp;
     faulty_opriv *p = faulty_priv(op);
     uint32_t len = 0;
-    uint8_t cut = p->shortened;
+    uint8_t cut = p->flags & FOP_SHORT;
     int r;
 
-    if (cut == 1)
+    if (cut == FOP_SHORT_LEN)
         len = op->a.rw.len;
-    else if (cut == 2)
+    else if (cut == FOP_SHORT_VEC)
         len = op->a.vec.iovcnt;
     unshorten(op);
     r = f->api->pool_submit(f->host, op);
     if (r < 0) {
         /* Still the inner module's: leave it as the module started it. */
-        if (cut == 1)
+        if (cut == FOP_SHORT_LEN)
             op->a.rw.len = len;
-        else if (cut == 2)
+        else if (cut == FOP_SHORT_VEC)
             op->a.vec.iovcnt = len;
-        p->shortened = cut;
+        p->flags |= cut;
         return r;
     }
     p->live = 0;
@@ -332,7 +318,7 @@ faulty_submit(void *state, cio_op *op)
         return CIO_ENOMEM;
     p->live = FAULTY_LIVE;
     if (data && (rule_on(f, FK_ECONNRESET) || rule_on(f, FK_SHORT)))
-        kind = fd_kind(op->fd);
+        kind = faulty_fd_kind(op->fd);
     if (op->opcode != CIO_OP_CLOSE && faulty_fire(f, FK_ECANCELED))
         err = CIO_ECANCELED;
     else if (data && kind == FD_STREAM && faulty_fire(f, FK_ECONNRESET))
@@ -347,12 +333,12 @@ faulty_submit(void *state, cio_op *op)
     }
     if (data)
         maybe_shorten(f, op, kind);
-    p->at_inner = 1;
+    p->flags |= FOP_AT_INNER;
     r = f->iops->submit(f->istate, op);
     if (r < 0) {
         unshorten(op);
         p->live = 0;
-        p->at_inner = 0;
+        p->flags &= (uint8_t)~FOP_AT_INNER;
     }
     return r;
 }
@@ -371,7 +357,7 @@ faulty_cancel(void *state, cio_op *op)
      * held: the inner module must not be asked about an op it never saw
      * or already let go of. The held completion still arrives.
      */
-    if (!p->at_inner || p->inner_done)
+    if (!(p->flags & FOP_AT_INNER) || (p->flags & FOP_INNER_DONE))
         return p->held > 0 ? 0 : CIO_ENOENT;
     r = f->iops->cancel(f->istate, op);
     /* Its final completion is in our queue: it still arrives. */

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cio_faulty_int.h"
 
@@ -142,7 +141,7 @@ faulty_config(faulty *f)
             return CIO_EINVAL;
         }
     } else {
-        f->seed = f->api->now_ns() ^ ((uint64_t)getpid() << 32);
+        f->seed = f->api->now_ns() ^ (faulty_pid() << 32);
     }
     f->rng = f->seed;
     for (k = 0; k < FK__COUNT; k++) {
@@ -175,7 +174,7 @@ faulty_config(faulty *f)
     f->stats[0] = '\0';
     v = f->api->config_get(f->host, "stats");
     if (v != NULL) {
-        if (v[0] != '/' || strlen(v) >= sizeof(f->stats)) {
+        if (!faulty_path_absolute(v) || strlen(v) >= sizeof(f->stats)) {
             f->api->set_reason(f->host,
                                "[module.faulty] stats = %s: give an "
                                "absolute file name",

@@ -11,7 +11,17 @@
  *
  * One source, one program per inner backend (FAULTY_INNER); a program
  * whose inner backend cannot run here skips (exit 77).
+ *
+ * On Windows (inner = iocp, under wine in this tree) the same cases run
+ * over tests/cio_test_win32.h: the stream socket pair is a loopback TCP
+ * pair, the pipe an overlapped named pipe, the file an overlapped one,
+ * and the datagram pair two connected loopback UDP sockets. Every fault
+ * kind has a Windows meaning (the module injects them above the
+ * backend), so no case is left out there.
  */
+#ifdef _WIN32
+#include "cio_test_win32.h"
+#else
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +37,58 @@
 #include <compio.h>
 
 #include "cio_test.h"
+#endif
 #include "cio_test_driver.h"
 
 #ifndef FAULTY_INNER
 #define FAULTY_INNER "epoll"
 #endif
+
+/* What the loader's messages call a module file. */
+#ifdef _WIN32
+#define DSO ".dll"
+#else
+#define DSO ".so"
+#endif
+
+/*
+ * A connected datagram pair: AF_UNIX on POSIX, two loopback UDP
+ * sockets connected to each other on Windows (no socketpair there).
+ */
+static int
+dgram_pair(int sv[2])
+{
+#ifdef _WIN32
+    struct sockaddr_in a[2];
+    int len = sizeof(a[0]);
+    SOCKET s[2] = {INVALID_SOCKET, INVALID_SOCKET};
+
+    for (int i = 0; i < 2; i++) {
+        s[i] = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        memset(&a[i], 0, sizeof(a[i]));
+        a[i].sin_family = AF_INET;
+        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof(a[i]);
+        if (s[i] == INVALID_SOCKET ||
+            bind(s[i], (struct sockaddr *)&a[i], sizeof(a[i])) != 0 ||
+            getsockname(s[i], (struct sockaddr *)&a[i], &len) != 0)
+            goto fail;
+    }
+    if (connect(s[0], (struct sockaddr *)&a[1], sizeof(a[1])) != 0 ||
+        connect(s[1], (struct sockaddr *)&a[0], sizeof(a[0])) != 0)
+        goto fail;
+    sv[0] = (int)(intptr_t)s[0];
+    sv[1] = (int)(intptr_t)s[1];
+    return 0;
+fail:
+    for (int i = 0; i < 2; i++)
+        if (s[i] != INVALID_SOCKET)
+            closesocket(s[i]);
+    return -1;
+#else
+    return socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv);
+#endif
+}
 
 static char tmpdir[256];
 static char stats[320];
@@ -332,7 +389,7 @@ START_TEST(t_short_not_dgram)
     BEGIN();
     memset(out, 'x', sizeof(out));
     drv = open_faulty("short=%1");
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+    ck_assert_int_eq(dgram_pair(sv), 0);
     cio_op_send(&op, sv[1], out, sizeof(out), 0);
     cio_test_push(drv, &op, 1);
     ck_assert_int_eq(reap_one(drv, &op), (int)sizeof(out));
@@ -671,7 +728,7 @@ END_TEST
 START_TEST(t_inner_missing)
 {
     BEGIN();
-    ck_assert_int_eq(open_err("nosuch", NULL, "cio_nosuch.so not found"),
+    ck_assert_int_eq(open_err("nosuch", NULL, "cio_nosuch" DSO " not found"),
                      CIO_ENOENT);
     END();
 }
@@ -690,7 +747,7 @@ START_TEST(t_inner_self_path)
 {
     char path[512];
     cio_test_buildpath(path, sizeof(path),
-                       "../modules/faulty/.libs/cio_faulty.so");
+                       "../modules/faulty/.libs/cio_faulty" DSO);
     BEGIN();
     ck_assert_int_eq(open_err(path, NULL, "cannot wrap itself"), CIO_ELOOP);
     END();
@@ -712,7 +769,7 @@ START_TEST(t_inner_cycle)
     int r;
 
     cio_test_buildpath(path, sizeof(path),
-                       "loader/fixtures/.libs/cio_relay.so");
+                       "loader/fixtures/.libs/cio_relay" DSO);
     if (access(path, R_OK) != 0) {
         printf("# %s not built: not run\n", path);
         return;
@@ -742,7 +799,7 @@ START_TEST(t_inner_probe_fails)
 {
     char path[512];
     cio_test_buildpath(path, sizeof(path),
-                       "loader/fixtures/.libs/cio_probefail.so");
+                       "loader/fixtures/.libs/cio_probefail" DSO);
     if (access(path, R_OK) != 0) {
         printf("# %s not built: not run\n", path);
         return;
@@ -757,7 +814,7 @@ END_TEST
 START_TEST(t_inner_relative)
 {
     BEGIN();
-    ck_assert_int_eq(open_err("mods/cio_epoll.so", NULL, "neither a module"),
+    ck_assert_int_eq(open_err("mods/cio_epoll" DSO, NULL, "neither a module"),
                      CIO_EINVAL);
     END();
 }
