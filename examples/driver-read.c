@@ -5,14 +5,54 @@
  *
  * The backend comes from the usual lookup (COMPIO_BACKEND, COMPIO_CONFIG,
  * compio.ini, probing). On epoll the read runs on the blocking pool; on
- * io_uring the kernel does it; the code is the same.
+ * io_uring the kernel does it; the code is the same. On Windows a
+ * cio_fd is a HANDLE, opened for overlapped IO so that IOCP can do the
+ * read.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include <compio.h>
+#ifdef _WIN32
+#include <windows.h> /* After compio.h, which brings in winsock2.h. */
+#endif
+
+/* Open @path for reading; the descriptor (a HANDLE on Windows) or -1. */
+static cio_fd
+open_read(const char *path)
+{
+#ifdef _WIN32
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL,
+                           OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+
+    if (h == INVALID_HANDLE_VALUE) {
+        fprintf(stderr, "%s: cannot open (Windows error %lu)\n", path,
+                (unsigned long)GetLastError());
+        return -1;
+    }
+    return (cio_fd)h;
+#else
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        perror(path);
+    return fd;
+#endif
+}
+
+static void
+close_fd(cio_fd fd)
+{
+#ifdef _WIN32
+    CloseHandle((HANDLE)fd);
+#else
+    close(fd);
+#endif
+}
 
 int
 main(int argc, char **argv)
@@ -21,7 +61,8 @@ main(int argc, char **argv)
     cio_entry entry;
     cio_op op;
     char buf[4096];
-    int fd, n, rc;
+    cio_fd fd;
+    int n, rc;
 
     if (argc != 2) {
         fprintf(stderr, "usage: %s PATH\n", argv[0]);
@@ -35,9 +76,8 @@ main(int argc, char **argv)
         return 1;
     }
 
-    fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        perror(argv[1]);
+    fd = open_read(argv[1]);
+    if (fd == -1) {
         cio_driver_close(drv);
         return 1;
     }
@@ -80,7 +120,7 @@ main(int argc, char **argv)
     rc = 0;
 
 out:
-    close(fd);
+    close_fd(fd);
     cio_driver_close(drv);
     return rc < 0 ? 1 : 0;
 }

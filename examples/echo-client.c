@@ -425,8 +425,10 @@ main(int argc, char **argv)
     }
     cio_runtime_free(probe);
 
+#ifdef SIGPIPE
     /* A server that goes away is an error to report, not a SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
+#endif
     w = calloc(o.threads, sizeof *w);
     all = calloc(1, sizeof *all);
     if (w == NULL || all == NULL) {

@@ -90,7 +90,12 @@ http_date(void)
     time_t now = time(NULL);
     struct tm tm;
 
+#ifdef _WIN32
+    /* The MS C runtime's gmtime_r: the same, arguments swapped. */
+    if (now != last && gmtime_s(&tm, &now) == 0) {
+#else
     if (now != last && gmtime_r(&now, &tm) != NULL) {
+#endif
         strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
         last = now;
     }

@@ -66,7 +66,9 @@ struct server {
     cio_sockaddr addr; /* The port becomes worker 0's choice. */
     worker *w;
     int failed;            /* Some worker could not start: stop at once. */
+#ifndef _WIN32
     sigset_t stop_signals; /* SIGINT and SIGTERM. */
+#endif
 };
 
 void
@@ -270,8 +272,10 @@ worker_serve(void *arg)
         worker_cleanup(w);
         return 0;
     }
+#ifndef _WIN32
     /* Every worker listens by now: let the signals in (see the run). */
     pthread_sigmask(SIG_UNBLOCK, &w->srv->stop_signals, NULL);
+#endif
     for (i = 0; i < 2; i++) {
         if (w->sig[i] == NULL ||
             cio_spawn(&sig[i], signal_task, w->sig[i]) < 0) {
@@ -353,18 +357,21 @@ tcp_server_run(const tcp_server_opts *o)
     }
     cio_runtime_free(probe);
 
+#ifndef _WIN32
     /* A peer that goes away must not kill us with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
     /*
      * Hold SIGINT and SIGTERM back (the workers inherit the mask) until
      * every worker listens for them, so none can come when only some do
      * and stop only those. Each serving task lets them in on its thread;
-     * this thread keeps them blocked.
+     * this thread keeps them blocked. Windows has neither SIGPIPE nor
+     * signal masks: its console events come on a thread of their own.
      */
     sigemptyset(&srv.stop_signals);
     sigaddset(&srv.stop_signals, SIGINT);
     sigaddset(&srv.stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &srv.stop_signals, NULL);
+#endif
     dopts.threads = o->threads;
     dopts.pin = o->pin;
     dopts.cfg = cfg;

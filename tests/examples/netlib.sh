@@ -4,8 +4,31 @@
 # and check that it exits cleanly. The caller sets $tmp (a scratch
 # directory) and $fail, and installs the EXIT trap that calls
 # netlib_cleanup.
+#
+# In Windows builds (CIO_WINE set by make check) the examples are .exe
+# run under wine on the iocp backend: run them as
+# $wine "$ex/PROG$exe" ARGS, and give them paths as $wp$path (Z: is
+# wine's /). $ex is then examples/.libs, the programs
+# themselves rather than libtool's launchers, which run them as a child
+# process that a signal would not reach. The stop signal is SIGINT:
+# wine turns it into the console's CTRL_C_EVENT, while it lets SIGTERM
+# kill the process outright (Windows has no such signal to deliver).
 
 ex=${CIO_TEST_BUILDDIR:?}/../examples
+wine=${CIO_WINE:-}
+exe=
+wp=
+so=so
+backends="epoll uring"
+stopsig=TERM
+if [ -n "$wine" ]; then
+    ex=${ex#Z:}/.libs
+    exe=.exe
+    wp=Z:
+    so=dll
+    backends=iocp
+    stopsig=INT
+fi
 pid=
 port=
 
@@ -28,7 +51,7 @@ start() {
     shift
     : >"$tmp/srv.out"
     : >"$tmp/srv.err"
-    "$ex/$prog" "$@" >"$tmp/srv.out" 2>"$tmp/srv.err" &
+    $wine "$ex/$prog$exe" "$@" >"$tmp/srv.out" 2>"$tmp/srv.err" &
     pid=$!
     n=0
     while [ $n -lt 600 ]; do
@@ -46,12 +69,12 @@ start() {
     return 1
 }
 
-# stop WHAT: SIGTERM; the server must exit 0 within 60 s (a guard
-# against a hang, far above a slow stop under load), say so on stderr,
-# and leave no sanitizer report behind.
+# stop WHAT: SIGTERM (SIGINT on Windows); the server must exit 0 within
+# 60 s (a guard against a hang, far above a slow stop under load), say
+# so on stderr, and leave no sanitizer report behind.
 stop() {
     what=$1
-    kill -TERM "$pid"
+    kill -$stopsig "$pid"
     (sleep 60; kill -9 "$pid") </dev/null >/dev/null 2>&1 &
     dog=$!
     wait "$pid"
@@ -62,7 +85,7 @@ stop() {
         echo "FAIL: $what: server exited $rc after SIGTERM"
         cat "$tmp/srv.err"
         fail=1
-    elif ! grep -q "stopped by SIGTERM" "$tmp/srv.err"; then
+    elif ! grep -q "stopped by SIG$stopsig" "$tmp/srv.err"; then
         echo "FAIL: $what: no clean stop: $(cat "$tmp/srv.err")"
         fail=1
     fi
@@ -76,5 +99,5 @@ stop() {
 # backend_ok BACKEND: 0 if that module was built here (a built module
 # that cannot run is caught by start).
 backend_ok() {
-    [ -f "${CIO_TEST_BUILDDIR:?}/../modules/$1/.libs/cio_$1.so" ]
+    [ -f "${CIO_TEST_BUILDDIR#Z:}/../modules/$1/.libs/cio_$1.$so" ]
 }

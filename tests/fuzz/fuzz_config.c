@@ -26,6 +26,22 @@
 #include <compio/config.h>
 #include <compio/error.h>
 
+#ifdef _WIN32
+#include <direct.h>
+#include <io.h>
+
+/* Binary mode: text mode would write CR LF and the file would no longer
+ * hold the bytes the string reader saw. */
+#define O_CLOEXEC (O_BINARY | O_NOINHERIT)
+
+/* mingw has no mkdtemp: a unique name from _mktemp, then the directory. */
+static char *
+mkdtemp(char *tpl)
+{
+    return _mktemp(tpl) != NULL && _mkdir(tpl) == 0 ? tpl : NULL;
+}
+#endif
+
 #define CHECK(c)                                                               \
     do {                                                                       \
         if (!(c)) {                                                            \
@@ -44,7 +60,7 @@ static const char *const runtime_keys[] = {
 };
 #define NKEYS (sizeof(runtime_keys) / sizeof(runtime_keys[0]))
 
-static char tmpdir[] = "/tmp/cio-fuzz-config-XXXXXX";
+static char tmpdir[4096];
 static char ini_path[sizeof(tmpdir) + 16];
 
 static void
@@ -59,6 +75,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+#ifdef _WIN32
+    {
+        /* Windows has no /tmp: the user's temporary directory. */
+        const char *t = getenv("TEMP");
+
+        snprintf(tmpdir, sizeof(tmpdir), "%s\\cio-fuzz-config-XXXXXX",
+                 t != NULL ? t : ".");
+    }
+#else
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/cio-fuzz-config-XXXXXX");
+#endif
     CHECK(mkdtemp(tmpdir) != NULL);
     snprintf(ini_path, sizeof(ini_path), "%s/fuzz.ini", tmpdir);
     atexit(cleanup);
@@ -142,6 +169,20 @@ check_error(int rc, const char *origin)
     CHECK(strncmp(d, origin, strlen(origin)) == 0);
 }
 
+/* Append "@key = @value\n" to the heap string *@text of length *@len
+ * (open_memstream would do, but the MS C runtime has none). */
+static void
+append_line(char **text, size_t *len, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 4;
+    char *t = realloc(*text, *len + n + 1);
+
+    CHECK(t != NULL);
+    snprintf(t + *len, n + 1, "%s = %s\n", key, value);
+    *text = t;
+    *len += n;
+}
+
 /*
  * Every [runtime] value of @cfg is in normal form: cio_config_set gives
  * it back unchanged, and (@via_ini: values that came from an ini file,
@@ -150,13 +191,11 @@ check_error(int rc, const char *origin)
 static void
 check_normal(const cio_config *cfg, int via_ini)
 {
-    char *text = NULL;
-    size_t len = 0, i;
+    char *text = strdup("[runtime]\n");
+    size_t len = strlen("[runtime]\n"), i;
     cio_config *again;
-    FILE *mem = open_memstream(&text, &len);
 
-    CHECK(mem != NULL);
-    fputs("[runtime]\n", mem);
+    CHECK(text != NULL);
     for (i = 0; i < NKEYS; i++) {
         const char *v = cio_config_get(cfg, "runtime", runtime_keys[i]);
         if (v == NULL)
@@ -165,9 +204,8 @@ check_normal(const cio_config *cfg, int via_ini)
         CHECK(cio_config_set(again, "runtime", runtime_keys[i], v) == 0);
         CHECK(same(v, cio_config_get(again, "runtime", runtime_keys[i])));
         cio_config_free(again);
-        fprintf(mem, "%s = %s\n", runtime_keys[i], v);
+        append_line(&text, &len, runtime_keys[i], v);
     }
-    CHECK(fclose(mem) == 0);
     if (!via_ini) {
         free(text);
         return;
