@@ -361,8 +361,9 @@ CIO_EXTERN unsigned cio_dispatcher_size(const cio_dispatcher *d);
  * Run @fn(@arg) as a task on worker @worker (-1: round robin) and wait
  * for its result: from a task, the task parks; from a plain thread, the
  * thread blocks. Cancelling the calling task cancels the remote task and
- * then still waits for it, so an @arg on the caller's stack stays valid. Returns @fn's result or -errno (CIO_ESHUTDOWN after
- * the dispatcher began to stop).
+ * then still waits for it, so an @arg on the caller's stack stays valid.
+ * Returns @fn's result or -errno (CIO_ESHUTDOWN after the dispatcher
+ * began to stop).
  */
 CIO_EXTERN int cio_dispatch(cio_dispatcher *d, int worker, cio_task_fn fn,
                             void *arg);

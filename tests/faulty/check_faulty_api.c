@@ -84,8 +84,8 @@ run(cio_task_fn fn)
     ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "stats", stats), 0);
     ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "short", "0.3"), 0);
     ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "eintr", "0.1"), 0);
-    ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "eagain", eagain_rate),
-                     0);
+    ck_assert_int_eq(
+        cio_config_set(cfg, "module.faulty", "eagain", eagain_rate), 0);
     ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "delay", "0.2"), 0);
     ck_assert_int_eq(cio_config_set(cfg, "module.faulty", "late_notify", "%2"),
                      0);
