@@ -217,7 +217,7 @@ if echo:
         br = max(peers, key=lambda p: med(vals(echo, p, "rps", **c)) or 0)
         rc = ratios(echo, "compio-uring", bc, "cpu", **c)
         rr = ratios(echo, "compio-uring", br, "rps", **c)
-        re = ratios(echo, "compio-epoll", "epoll", "cpu", **c)
+        rep = ratios(echo, "compio-epoll", "epoll", "cpu", **c)
         rps = vals(echo, "compio-uring", "rps", **c)
         cpu = vals(echo, "compio-uring", "cpu", **c)
         busy = med([a * b / 1e9 for a, b in zip(rps, cpu)])
@@ -226,10 +226,10 @@ if echo:
         cell = "{} B x {}".format(size, conns)
         vc = bool(rc) and med(rc) <= 1.10
         vr = bool(rr) and med(rr) >= 0.95
-        ve = bool(re) and med(re) <= 1.10
+        ve = bool(rep) and med(rep) <= 1.10
         w("| {} | {} vs {}: {} | {} vs {}: {} | {}: {} | {} |".format(
             cell, span(rc, 2), bc, verdict(vc), span(rr, 2), br,
-            verdict(vr), span(re, 2), verdict(ve), note))
+            verdict(vr), span(rep, 2), verdict(ve), note))
         targets.append(("echo uring CPU/req " + cell, vc))
         targets.append(("echo uring req/s " + cell, vr))
         targets.append(("echo epoll CPU/req " + cell, ve))
@@ -322,15 +322,15 @@ if scale:
             fmt(med(vals(scale, n, "p99", **c)), 1)))
     w("")
     rc = ratios(scale, "compio-2", "compio-1", "rps", **c)
-    re = ratios(scale, "epoll-2", "epoll-1", "rps", **c)
+    rep = ratios(scale, "epoll-2", "epoll-1", "rps", **c)
     w("- compio 2 threads / 1 thread, req/s: {}; raw epoll the same "
-      "way: {}".format(span(rc, 2), span(re, 2)))
+      "way: {}".format(span(rc, 2), span(rep, 2)))
     ok = bool(rc) and med(rc) >= 1.8
     w("- target >= 1.8x: {} as measured ({}); with the client sharing "
       "the two cores this box cannot show 1.8x for any server (raw epoll "
       "reaches {}), so this is not evidence either way about compio's "
       "scaling on a machine with spare cores".format(
-          verdict(ok), fmt(med(rc), 2), fmt(med(re), 2)))
+          verdict(ok), fmt(med(rc), 2), fmt(med(rep), 2)))
     w("")
     targets.append(("echo 2 cores vs 1 (not measurable here)", ok))
     bars(os.path.join(out, "scale-rps.png"),
