@@ -13,9 +13,7 @@
 #include <string.h>
 
 #include "cio_fs_win32.h"
-
-/* 100 ns intervals from 1601-01-01 to 1970-01-01. */
-#define FT_EPOCH 116444736000000000LL
+#include "cio_op_win32.h"
 
 int
 cio__fs_lasterr(void)
@@ -188,64 +186,11 @@ cio__fs_open_handle(const char *path, int oflags, uint32_t mode, cio_fd *out)
 
 /* ---- stat ---- */
 
-static cio_timespec
-ts_of(FILETIME ft)
-{
-    int64_t t = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) |
-                          ft.dwLowDateTime) -
-                FT_EPOCH;
-    cio_timespec ts;
-    int64_t sec = t / 10000000, rem = t % 10000000;
-
-    if (rem < 0) {
-        rem += 10000000;
-        sec--;
-    }
-    ts.sec = sec;
-    ts.nsec = (uint32_t)(rem * 100);
-    return ts;
-}
-
-/* Fill @st from handle @h (opened for attribute reading). 0 or -errno. */
+/* Fill @st from handle @h: the STATX op's code (core/). 0 or -errno. */
 static int
 stat_handle(HANDLE h, cio_stat *st)
 {
-    BY_HANDLE_FILE_INFORMATION fi;
-    DWORD ft;
-
-    memset(st, 0, sizeof *st);
-    ft = GetFileType(h);
-    if (ft == FILE_TYPE_PIPE || ft == FILE_TYPE_CHAR) {
-        st->type = ft == FILE_TYPE_PIPE ? CIO_FT_FIFO : CIO_FT_CHAR;
-        st->mode = 0666;
-        st->nlink = 1;
-        st->blksize = 4096;
-        return 0;
-    }
-    if (!GetFileInformationByHandle(h, &fi))
-        return cio__fs_lasterr();
-    if (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
-        st->type = CIO_FT_SYMLINK;
-    else if (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-        st->type = CIO_FT_DIR;
-    else
-        st->type = CIO_FT_REGULAR;
-    /* Windows has one read-only bit; POSIX bits are made up from it. */
-    st->mode = (fi.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
-    if (st->type == CIO_FT_DIR)
-        st->mode |= 0111;
-    st->nlink = fi.nNumberOfLinks;
-    st->blksize = 4096;
-    st->size = ((uint64_t)fi.nFileSizeHigh << 32) | fi.nFileSizeLow;
-    st->blocks = (st->size + 511) / 512;
-    st->ino = ((uint64_t)fi.nFileIndexHigh << 32) | fi.nFileIndexLow;
-    st->dev = fi.dwVolumeSerialNumber;
-    st->atime = ts_of(fi.ftLastAccessTime);
-    st->mtime = ts_of(fi.ftLastWriteTime);
-    st->ctime = st->mtime; /* No inode change time: the last write. */
-    st->btime = ts_of(fi.ftCreationTime);
-    st->valid = CIO_STAT_BTIME;
-    return 0;
+    return (int)cio__win_stat_handle(h, st);
 }
 
 typedef struct stat_req {

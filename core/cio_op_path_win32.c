@@ -273,8 +273,8 @@ cio__ts(LONGLONG t100)
 }
 
 /* Fill @st from @h (opened with at least FILE_READ_ATTRIBUTES). */
-static int32_t
-cio__stat_handle(HANDLE h, cio_stat *st)
+int32_t
+cio__win_stat_handle(void *h, cio_stat *st)
 {
     BY_HANDLE_FILE_INFORMATION fi;
     FILE_BASIC_INFO bi;
@@ -354,7 +354,7 @@ cio__win_statx(cio_op *op)
         if (op->fd != CIO_AT_FDCWD)
             return op->fd == CIO_INVALID_FD
                        ? CIO_EBADF
-                       : cio__stat_handle((HANDLE)op->fd, st);
+                       : cio__win_stat_handle((HANDLE)op->fd, st);
         path = ".";
     }
     r = cio__win_path_at(op->fd, path, &w);
@@ -371,7 +371,7 @@ cio__win_statx(cio_op *op)
         return r;
     }
     free(w);
-    r = cio__stat_handle(h, st);
+    r = cio__win_stat_handle(h, st);
     CloseHandle(h);
     return r;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <wchar.h>
 
+#include "compio/fs.h"
 #include "compio/op.h"
 
 /**
@@ -24,6 +25,13 @@ int cio__win_path_at(cio_fd dirfd, const char *path, wchar_t **out);
  * under a prefix that is not a directory is CIO_ENOTDIR, as on POSIX.
  */
 int cio__win_path_error(const wchar_t *path, unsigned long err);
+
+/**
+ * Fill @st from the HANDLE @h (opened with at least
+ * FILE_READ_ATTRIBUTES): STATX's work, also the fs API's stat. 0 or
+ * -errno.
+ */
+int32_t cio__win_stat_handle(void *h, cio_stat *st);
 
 /** The pool forms of the path ops (see cio_op_path_win32.c). */
 int32_t cio__win_openat(cio_op *op);
