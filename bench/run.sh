@@ -560,6 +560,17 @@ command -v fio >/dev/null 2>&1 && have_fio=1
             fi
         done
     done
+    q=$(md_field "$work/fileio.md" \
+        "raw liburing / libuv uv_fs_read (reference)" 3)
+    if [ -n "$q" ]; then
+        summ "4 KiB random read QD 32: raw liburing (reference)" \
+            "$q x libuv uv_fs_read" "(reported)" "-"
+        echo
+        echo "Raw liburing itself reads at $q x libuv in this run: the"
+        echo "libuv target (1.5 x) asks more of an io_uring loop on one"
+        echo "thread than raw liburing gives on this 2-core machine, where"
+        echo "libuv's four pool threads copy pages on both cores at once."
+    fi
     echo
 } >"$work/sec_fileio.md"
 echo "run.sh: random reads done at $(($(date +%s) - t_start)) s" >&2
