@@ -62,8 +62,15 @@ build plain || status=1
 build sanitize --enable-sanitizers || status=1
 # ThreadSanitizer on the suites that cross threads (posts, channels,
 # dispatcher, task wake-ups); the rest is single-threaded by design.
+# TSan counts every fiber as a thread (limit 8,128): the dispatch storm,
+# whose detached jobs each become a task, runs at 50,000 posts here.
+CIO_SOAK_POSTS=50000 \
 CIO_CHECK_TESTS="tests/runtime/check_post tests/runtime/check_chan \
-tests/runtime/check_dispatch tests/runtime/check_task" \
+tests/runtime/check_dispatch tests/runtime/check_task \
+tests/runtime/check_await tests/unit/check_pool tests/api/check_signal \
+tests/api/check_process tests/soak/check_stress_dispatch \
+tests/conformance/check_conformance_epoll \
+tests/conformance/check_conformance_uring" \
     build tsan --enable-tsan || status=1
 
 # valgrind memcheck (scripts/valgrind-test.sh: any error or definite leak
