@@ -56,6 +56,19 @@ fi
 if links_uring "$lib"; then
     echo "FAIL: libcompio links liburing"; fail=1
 fi
+# On Windows the DLL must run with nothing beside it but Windows' own
+# DLLs: winpthreads and libgcc are linked in (core/include.am).
+if [ "$os" = pe ]; then
+    deps=$("$objdump" -p "$lib" | sed -n 's/^[[:space:]]*DLL Name: //p')
+    foreign=$(echo "$deps" | grep -v -i -x -E \
+        'kernel32\.dll|ntdll\.dll|msvcrt\.dll|ws2_32\.dll|mswsock\.dll|iphlpapi\.dll|advapi32\.dll|api-ms-win-.*\.dll' || true)
+    if [ -n "$foreign" ]; then
+        echo "FAIL: $lib imports DLLs that Windows does not ship:"
+        echo "$foreign"; fail=1
+    else
+        echo "ok: $lib imports only system DLLs:" $deps
+    fi
+fi
 
 n=0
 for mod in $(find "$top/modules" -path "*/.libs/cio_*.$modext" 2>/dev/null); do
