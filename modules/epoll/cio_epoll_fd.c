@@ -314,21 +314,76 @@ epoll_may_skip(unsigned opcode)
 }
 
 /*
+ * Should @opcode, about to start in queue @where of @e with nothing
+ * queued before it, wait without a first try? Only when its direction
+ * is hinted unready, and (adaptive policy) while such tries have mostly
+ * failed of late: a hint says the fd was drained, not that it still is
+ * by the time the next op comes. A loaded server (hundreds of
+ * connections, the loop's turn long) finds the peer's next request
+ * there already, and waiting for it would cost an EPOLL_CTL_MOD and a
+ * loop turn where a try costs one read. A try that fails costs the
+ * read on top of the wait, so trying pays when it succeeds more than
+ * half the time. While ops skip, one in EPOLL_PROBE_EVERY tries anyway
+ * to keep the estimate current (at one connection: 1/32 syscall per
+ * request).
+ */
+static int
+epoll_skip_try(epoll_state *st, const epoll_fdent *e, unsigned opcode,
+               int where)
+{
+    int d = where == EPOLL_AT_WRITEQ;
+    if (!(e->unready & epoll_dir_bit(where)) || !epoll_may_skip(opcode))
+        return 0;
+    if (st->hints != EPOLL_HINTS_ADAPTIVE)
+        return 1;
+    if (st->odds[d] >= EPOLL_ODDS_ONE / 2)
+        return 0;
+    if (++st->probe[d] < EPOLL_PROBE_EVERY)
+        return 1;
+    st->probe[d] = 0;
+    return 0;
+}
+
+/* A try made despite a hint in direction @where did (not) succeed. */
+static void
+epoll_odds(epoll_state *st, int where, int ok)
+{
+    int d = where == EPOLL_AT_WRITEQ;
+    st->odds[d] = (uint16_t)(st->odds[d] - (st->odds[d] >> EPOLL_ODDS_SHIFT) +
+                             (ok ? EPOLL_ODDS_ONE >> EPOLL_ODDS_SHIFT : 0));
+    /*
+     * While ops skip, only probes teach anything, one in 32: a probe
+     * that succeeds turns trying back on at once, rather than after the
+     * dozen probes the average would need. Two failures in a row turn
+     * it off again.
+     */
+    if (ok && st->odds[d] < EPOLL_ODDS_ONE / 2)
+        st->odds[d] = EPOLL_ODDS_ONE / 2 + (EPOLL_ODDS_ONE >> EPOLL_ODDS_SHIFT);
+}
+
+/*
  * Learn from a try of @op (in queue @where of @e, fd @fd) that answered
  * @r: CIO_EAGAIN, a read that drained the fd (shorter than its buffer
  * on a stream socket or pipe; not an EOF, not a MSG_PEEK) or a short
  * write (no room left) set the direction's hint. Epoll reporting the
  * direction ready clears it (epoll__on_event). A full read or write
- * needs no clearing: with the hint set, no first try is made.
+ * made despite the hint (epoll_skip_try) leaves it set: it is the
+ * adaptive policy's evidence, and only epoll knows the fd is ready.
+ * hints = eagain learns from EAGAIN only, off from nothing.
  */
 static void
-epoll_learn(epoll_fdent *e, int fd, const cio_op *op, int where, int32_t r)
+epoll_learn(const epoll_state *st, epoll_fdent *e, int fd, const cio_op *op,
+            int where, int32_t r)
 {
     uint8_t bit = epoll_dir_bit(where);
+    if (st->hints == EPOLL_HINTS_OFF)
+        return;
     if (r == CIO_EAGAIN) {
         e->unready |= bit;
         return;
     }
+    if (st->hints == EPOLL_HINTS_EAGAIN)
+        return;
     switch (op->opcode) {
     case CIO_OP_RECV:
         if (op->flags & MSG_PEEK)
@@ -570,7 +625,7 @@ epoll_run_queue(epoll_state *st, int fd, epoll_fdent *e, int where)
             }
             continue;
         }
-        epoll_learn(e, fd, op, where, r);
+        epoll_learn(st, e, fd, op, where, r);
         if (r == CIO_EAGAIN)
             break;
         epoll_dequeue(st, e, op);
@@ -671,16 +726,18 @@ epoll_submit_io(epoll_state *st, cio_op *op)
     /*
      * FIFO: never overtake an op already waiting for this direction.
      * No first try either when the last one in this direction found the
-     * fd unready and epoll has not said otherwise since: it would most
-     * likely answer EAGAIN, and waiting is always safe (arming a ready
-     * fd reports it at once).
+     * fd unready, epoll has not said otherwise since, and such tries have
+     * mostly failed of late (epoll_skip_try): waiting is always safe
+     * (arming a ready fd reports it at once).
      */
-    if (q->head == NULL &&
-        !((e->unready & epoll_dir_bit(where)) && epoll_may_skip(op->opcode))) {
+    if (q->head == NULL && !epoll_skip_try(st, e, op->opcode, where)) {
+        int hinted = (e->unready & epoll_dir_bit(where)) != 0;
         r = epoll_try(st, op);
         if (epoll_connect_full(op, r))
             return epoll_connect_later(st, op);
-        epoll_learn(e, op->fd, op, where, r);
+        if (hinted)
+            epoll_odds(st, where, r != CIO_EAGAIN);
+        epoll_learn(st, e, op->fd, op, where, r);
         if (r != CIO_EAGAIN) {
             epoll_finish(st, op, r);
             return 0;

@@ -59,6 +59,25 @@ enum epoll_kind {
 #define EPOLL_UNREADY_READ 1u
 #define EPOLL_UNREADY_WRITE 2u
 
+/* How hints are used ([module.epoll] hints = ..., see cio_epoll.c). */
+enum epoll_hints {
+    EPOLL_HINTS_ADAPTIVE = 0, /* "adaptive": skip while skipping pays. */
+    EPOLL_HINTS_ALWAYS,       /* "always": a hinted op never tries. */
+    EPOLL_HINTS_EAGAIN,       /* "eagain": hints from an EAGAIN only. */
+    EPOLL_HINTS_OFF           /* "off": no hints; every op tries. */
+};
+
+/*
+ * The adaptive policy's estimate, per direction, of how often a try
+ * made despite a hint succeeds, in 1/EPOLL_ODDS_ONE: a moving average
+ * with weight 1/2^EPOLL_ODDS_SHIFT. Hinted ops try while it is at least
+ * EPOLL_ODDS_ONE/2, and otherwise one in EPOLL_PROBE_EVERY still tries,
+ * to notice when the odds change.
+ */
+#define EPOLL_ODDS_ONE 256u
+#define EPOLL_ODDS_SHIFT 4
+#define EPOLL_PROBE_EVERY 32u
+
 /* Does a short read mean the fd was drained (epoll_fdent.drains)? */
 enum epoll_drains {
     EPOLL_DRAINS_UNKNOWN = 0, /* Not asked since the number was (re)seen. */
@@ -97,7 +116,10 @@ typedef struct epoll_state {
      */
     unsigned inline_done;
     uint8_t skipped;
-    cio_op **heap; /* TIMEOUT ops, min-heap on deadline. */
+    uint8_t hints;    /* enum epoll_hints. */
+    uint16_t odds[2]; /* Adaptive hints: read [0] and write [1] odds. */
+    uint8_t probe[2]; /* Hinted ops skipped since the last probe. */
+    cio_op **heap;    /* TIMEOUT ops, min-heap on deadline. */
     unsigned heap_len;
     unsigned heap_cap;
     uint64_t sweep_ns;   /* Interval between liveness sweeps. */

@@ -29,11 +29,12 @@
 
 /* ---- the mock host ---- */
 
-#define MAXDONE 64
+#define MAXDONE 256
 
 /* One driver's host: what the module told us. */
 struct cio_host {
     const char *cfg_sweep; /* [module.epoll] sweep_ms, or NULL. */
+    const char *cfg_hints; /* [module.epoll] hints, or NULL. */
     char reason[256];
     int ndone;
     cio_op *done[MAXDONE];
@@ -62,6 +63,8 @@ mock_set_reason(cio_host *h, const char *fmt, ...)
 static const char *
 mock_config_get(cio_host *h, const char *key)
 {
+    if (strcmp(key, "hints") == 0)
+        return h->cfg_hints;
     return strcmp(key, "sweep_ms") == 0 ? h->cfg_sweep : NULL;
 }
 
@@ -104,9 +107,13 @@ a_write(cio_op *op)
     return ret(write(op->fd, op->a.rw.buf, op->a.rw.len));
 }
 
+/* RECV attempts the module made (the readiness hint tests count them). */
+static int nrecv;
+
 static int32_t
 a_recv(cio_op *op)
 {
+    nrecv++;
     return ret(recv(op->fd, op->a.rw.buf, op->a.rw.len,
                     (int)op->flags | MSG_DONTWAIT));
 }
@@ -279,6 +286,10 @@ START_TEST(t_bad_config)
     void *st = NULL;
     ck_assert_int_eq(ops->create(&api, &h, 8, &st), CIO_EINVAL);
     ck_assert_ptr_nonnull(strstr(h.reason, "sweep_ms"));
+    h.cfg_sweep = NULL;
+    h.cfg_hints = "sometimes";
+    ck_assert_int_eq(ops->create(&api, &h, 8, &st), CIO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(h.reason, "hints"));
 }
 END_TEST
 
@@ -580,6 +591,122 @@ START_TEST(t_hint_short_read)
 END_TEST
 
 /*
+ * Submit a RECV of up to 8 bytes on @fd after writing one byte to @peer
+ * (none when @peer < 0). Returns 1 when it completed inline, 0 when it
+ * waited (then it is completed here, with a byte written if none was);
+ * *@tried says whether submit made a first attempt.
+ */
+static int
+recv_one(void *st, struct cio_host *h, int fd, int peer, int *tried)
+{
+    static char buf[8];
+    cio_op *op = malloc(sizeof(*op));
+    int n = h->ndone, before = nrecv, inline_done;
+    ck_assert_ptr_nonnull(op);
+    if (peer >= 0)
+        ck_assert_int_eq(write(peer, "x", 1), 1);
+    cio_op_recv(op, fd, buf, sizeof(buf), 0);
+    ck_assert_int_eq(ops->submit(st, op), 0);
+    *tried = nrecv != before;
+    inline_done = h->ndone == n + 1;
+    if (!inline_done) {
+        ck_assert_int_eq(h->ndone, n);
+        if (peer < 0)
+            return 0;
+        wait_done(st, h, n + 1);
+    }
+    ck_assert_ptr_eq(h->done[n], op);
+    ck_assert_int_eq(h->res[n], 1);
+    return inline_done;
+}
+
+/*
+ * The default ("adaptive") policy: a hinted read waits without a try,
+ * except one in 32 that probes; a probe that finds data turns trying
+ * back on (the peer keeps up with us: waiting would only cost an
+ * epoll_ctl and a turn), and tries that keep failing turn it off again.
+ * Every op completes with its data whatever the policy guessed.
+ */
+START_TEST(t_hint_adaptive)
+{
+    struct cio_host h = {0};
+    void *st = create(&h);
+    int sv[2], k, tried;
+    char buf[8];
+    cio_op a;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ck_assert_int_eq(write(sv[1], "ab", 2), 2);
+    cio_op_recv(&a, sv[0], buf, sizeof(buf), 0);
+    ck_assert_int_eq(ops->submit(st, &a), 0);
+    ck_assert_int_eq(h.res[0], 2); /* Short: the read hint is set. */
+    /* Data is always there, but 31 hinted reads wait untried. */
+    for (k = 0; k < 31; k++) {
+        ck_assert_int_eq(recv_one(st, &h, sv[0], sv[1], &tried), 0);
+        ck_assert_int_eq(tried, 0);
+    }
+    /* The 32nd probes, finds data, and trying is on from now. */
+    for (k = 0; k < 8; k++) {
+        ck_assert_int_eq(recv_one(st, &h, sv[0], sv[1], &tried), 1);
+        ck_assert_int_eq(tried, 1);
+    }
+    /* Now no data: tries fail until the policy gives up trying. */
+    for (k = 0; k < 16; k++) {
+        ck_assert_int_eq(recv_one(st, &h, sv[0], -1, &tried), 0);
+        ck_assert_int_eq(write(sv[1], "x", 1), 1);
+        wait_done(st, &h, h.ndone + 1);
+        ck_assert_int_eq(h.res[h.ndone - 1], 1);
+        if (!tried)
+            break;
+    }
+    ck_assert_int_lt(k, 16);
+    ck_assert_int_ge(k, 1);
+    for (k = 0; k < h.ndone; k++)
+        if (h.done[k] != &a)
+            free(h.done[k]);
+    close(sv[0]);
+    close(sv[1]);
+    ops->destroy(st);
+}
+END_TEST
+
+/* "always": a hinted read never tries; "off": every read tries. */
+START_TEST(t_hint_policies)
+{
+    struct cio_host h = {.cfg_hints = "always"};
+    void *st = create(&h);
+    int sv[2], k, tried;
+    char buf[8];
+    cio_op a;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ck_assert_int_eq(write(sv[1], "ab", 2), 2);
+    cio_op_recv(&a, sv[0], buf, sizeof(buf), 0);
+    ck_assert_int_eq(ops->submit(st, &a), 0);
+    for (k = 0; k < 40; k++) {
+        ck_assert_int_eq(recv_one(st, &h, sv[0], sv[1], &tried), 0);
+        ck_assert_int_eq(tried, 0);
+    }
+    for (k = 1; k < h.ndone; k++)
+        free(h.done[k]);
+    ops->destroy(st);
+    memset(&h, 0, sizeof(h));
+    h.cfg_hints = "off";
+    st = create(&h);
+    ck_assert_int_eq(write(sv[1], "ab", 2), 2);
+    ck_assert_int_eq(ops->submit(st, &a), 0);
+    ck_assert_int_eq(h.res[0], 2);
+    for (k = 0; k < 8; k++) {
+        ck_assert_int_eq(recv_one(st, &h, sv[0], sv[1], &tried), 1);
+        ck_assert_int_eq(tried, 1);
+    }
+    for (k = 1; k < h.ndone; k++)
+        free(h.done[k]);
+    close(sv[0]);
+    close(sv[1]);
+    ops->destroy(st);
+}
+END_TEST
+
+/*
  * Put a new stream socketpair's reading end at descriptor number @num
  * (which must be free); the other end goes to *@peer.
  */
@@ -718,6 +845,8 @@ module_suite(void)
     tcase_add_test(tc, t_fork_child);
     tcase_add_test(tc, t_hint_short_read);
     tcase_add_test(tc, t_hint_fd_reuse);
+    tcase_add_test(tc, t_hint_adaptive);
+    tcase_add_test(tc, t_hint_policies);
     tcase_add_test(tc, t_wait_zero_fair);
     suite_add_tcase(s, tc);
     return s;
