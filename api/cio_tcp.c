@@ -177,20 +177,26 @@ cio_tcp_stream_from_fd(cio_tcp_stream **out, cio_fd fd)
 
 /* ---- stream calls ---- */
 
+/*
+ * A TCP stream's table is always cio__net_stream_ops, whose read and
+ * write are the descriptor stream's: call them straight, with the
+ * checks cio_stream_read/write would make, rather than through the
+ * table (one call and one indirect jump less per request, issue 10).
+ */
 int64_t
 cio_tcp_read(cio_tcp_stream *s, void *buf, size_t len)
 {
-    if (s == NULL)
+    if (s == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
-    return cio_stream_read(&s->fs.base, buf, len);
+    return cio__fdstream_read(&s->fs.base, buf, len);
 }
 
 int64_t
 cio_tcp_write(cio_tcp_stream *s, const void *buf, size_t len)
 {
-    if (s == NULL)
+    if (s == NULL || (buf == NULL && len != 0))
         return CIO_EINVAL;
-    return cio_stream_write(&s->fs.base, buf, len);
+    return cio__fdstream_write(&s->fs.base, buf, len);
 }
 
 int64_t
