@@ -460,9 +460,16 @@ if sys_rows or cg_rows:
     w("## Profile: where CPU per request goes")
     w("")
     w("Exact counts, so not subject to the machine's noise. 64 B echo, "
-      "2000 requests per connection. Nearly all of a server's CPU per "
+      "2000 requests per connection, at most 100,000 in all (200 per "
+      "connection at 500). "
+      "Nearly all of a server's CPU per "
       "request is the kernel's TCP work, the same for every server; what "
-      "a server adds is its syscalls and its user-space instructions.")
+      "a server adds is its syscalls and its user-space instructions. "
+      "With many connections, how often compio-epoll's first read finds "
+      "the next request there already depends on timing, so its counts "
+      "vary from run to run; compio-epoll-always is the same server with "
+      "the epoll module's readiness hints always obeyed "
+      "([module.epoll] hints = always, the policy before \"adaptive\").")
     w("")
 if sys_rows:
     keys = ["all", "epoll_wait", "epoll_ctl", "recvfrom", "sendto", "read",
