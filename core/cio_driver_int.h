@@ -22,6 +22,9 @@
  *   REARM   a shadow waiting on the re-arm list to be started again.
  * CIO__ST_SHADOW marks the driver's own shadow ops (never delivered).
  * op->link.reserved holds CIO__OPX_* bookkeeping for ops with op flags.
+ * A caller's op without an owner is idle whatever state and reserved
+ * say: the common completion (cio__take_batch) clears only the owner,
+ * and every push sets both before anything reads them.
  *
  * Completions with CIO_CF_MORE cannot use the op's own link (the op may
  * complete again before it is polled): each becomes a cio__rec on a
@@ -151,8 +154,15 @@ struct cio_driver {
     int batch;
     /* MODULE ops are on the active list (the module has no cancel_all). */
     int track;
-    unsigned npend;
+    size_t npend; /* size_t: push indexes pend with it. */
+    /*
+     * Caller's ops in flight, but for those push's common case put in
+     * pend: npend - npend_counted of the ops in pend (the others are
+     * counted already, or shadows, which never are) join the count when
+     * the batch is handed over.
+     */
     unsigned inflight;
+    unsigned npend_counted;
     unsigned nready;
     cio_op *ready_head;
     cio_op *ready_tail;

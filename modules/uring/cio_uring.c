@@ -76,6 +76,14 @@ uring_block(uring_state *st, struct __kernel_timespec *tsp)
     struct pollfd pfd;
     int ms = -1, r;
 
+    /*
+     * Without a timeout, the plain submit-and-wait: one enter, where
+     * the timeout variant also peeks at the CQ around it, which the
+     * reap after this does anyway. Its count of submissions means
+     * nothing to the caller (>= 0: success).
+     */
+    if (!st->vg && tsp == NULL)
+        return io_uring_submit_and_wait(ring, 1);
     if (!st->vg)
         return io_uring_submit_and_wait_timeout(ring, &cqe, 1, tsp, NULL);
     r = io_uring_submit(ring);
@@ -156,6 +164,45 @@ uring_on_notify(uring_state *st, int32_t res, uint32_t flags)
  */
 
 /*
+ * Whether uring_reap would find anything: CQEs in the ring, or waiting
+ * elsewhere (overflow, task work). Inline, so that a wait that finds
+ * the ring empty (its submissions not made yet) makes no call.
+ */
+static inline int
+uring_cq_pending(const uring_state *st)
+{
+    const struct io_uring_cq *cq = &st->ring.cq;
+    return *cq->khead != __atomic_load_n(cq->ktail, __ATOMIC_ACQUIRE) ||
+           (IO_URING_READ_ONCE(*st->ring.sq.kflags) &
+            (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0;
+}
+
+/*
+ * wait_batch's reap of one CQE @c into @o: returns @o + 1, or @o for an
+ * internal CQE, which is acted on here.
+ */
+static inline __attribute__((always_inline)) cio_completion *
+uring_reap_cqe(uring_state *st, const struct io_uring_cqe *c, cio_completion *o)
+{
+    uint64_t ud = c->user_data;
+    /* res and flags, then result and cflags: adjacent in both. */
+    memcpy(&o->result, &c->res, 8);
+    o->op = (cio_op *)(uintptr_t)ud;
+    if (__builtin_expect((ud & URING_UD_MASK) != 0, 0)) {
+        if (ud <= URING_TAG_MAX) {
+            if (ud == URING_TAG_NOTIFY)
+                uring_on_notify(st, c->res, c->flags);
+            return o;
+        }
+        o->op = (cio_op *)(uintptr_t)(ud & ~(uint64_t)URING_UD_MASK);
+        o->result = uring__poll_result(o->result);
+    }
+    if (__builtin_expect(o->result == -EINTR, 0))
+        o->result = CIO_ECANCELED; /* See above uring_reap. */
+    return o + 1;
+}
+
+/*
  * Deliver every CQE in the ring: into st->out while wait_batch() runs
  * (until it is full; the rest stay in the ring), else one by one
  * through host->complete. The CQ is walked in place, as liburing's
@@ -183,30 +230,32 @@ uring_reap(uring_state *st)
     if (st->out != NULL) {
         const struct io_uring_cqe *cqes = cq->cqes;
         cio_completion *o = st->out + st->nout, *start = o;
-        unsigned room = st->out_max - st->nout, k, lim;
+        unsigned room = st->out_max - st->nout, end;
         /*
          * At most @room CQEs are looked at, internal ones included (they
-         * are rare: the next reap takes what they left behind).
+         * are rare: the next reap takes what they left behind). The ring
+         * is walked in at most two runs of adjacent CQEs (it wraps), so
+         * that a CQE costs a pointer step, not an index computation.
          */
-        lim = tail - head < room ? tail - head : room;
-        for (k = 0; k < lim; k++) {
-            const struct io_uring_cqe *cqe = &cqes[(head + k) & mask];
-            uint64_t ud = cqe->user_data;
-            if (__builtin_expect(ud <= URING_TAG_MAX, 0)) {
-                if (ud == URING_TAG_NOTIFY)
-                    uring_on_notify(st, cqe->res, cqe->flags);
-                continue;
+        end = head + (tail - head < room ? tail - head : room);
+        while (head != end) {
+            const struct io_uring_cqe *c = &cqes[head & mask], *cend;
+            unsigned run = mask + 1 - (head & mask);
+            if (run > end - head)
+                run = end - head;
+            head += run;
+            cend = c + run;
+            /* Four at a time: the loop's step and test count a quarter. */
+            for (; cend - c >= 4; c += 4) {
+                o = uring_reap_cqe(st, c, o);
+                o = uring_reap_cqe(st, c + 1, o);
+                o = uring_reap_cqe(st, c + 2, o);
+                o = uring_reap_cqe(st, c + 3, o);
             }
-            o->op = (cio_op *)(uintptr_t)ud;
-            /* res and flags, then result and cflags: adjacent in both. */
-            memcpy(&o->result, &cqe->res, 8);
-            if (__builtin_expect(o->result == -EINTR, 0))
-                o->result = CIO_ECANCELED; /* -EINTR: see above uring_reap. */
-            if (__builtin_expect(o->op->opcode == CIO_OP_POLL_ADD, 0))
-                o->result = uring__poll_result(o->result);
-            o++;
+            for (; c < cend; c++)
+                o = uring_reap_cqe(st, c, o);
         }
-        io_uring_smp_store_release(cq->khead, head + lim);
+        io_uring_smp_store_release(cq->khead, end);
         total = (unsigned)(o - start);
         if (__builtin_expect(st->vg, 0))
             for (o = start; o < start + total; o++)
@@ -234,8 +283,8 @@ uring_reap(uring_state *st)
             if (ud == URING_TAG_NOTIFY)
                 uring_on_notify(st, res, flags);
         } else {
-            op = (cio_op *)(uintptr_t)ud;
-            if (op->opcode == CIO_OP_POLL_ADD)
+            op = (cio_op *)(uintptr_t)(ud & ~(uint64_t)URING_UD_MASK);
+            if (ud & URING_UD_POLL)
                 res = uring__poll_result(res);
             if (__builtin_expect(res == -EINTR, 0))
                 res = CIO_ECANCELED; /* -EINTR: see above uring_reap. */
@@ -351,8 +400,9 @@ uring_cancel(void *state, cio_op *op)
     sqe = uring__get_sqe(st, &r);
     if (sqe == NULL)
         return r;
-    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
+    io_uring_prep_cancel64(sqe, uring_ud(op), 0);
     io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+    uring_sqe_dirty(st);
     if (st->features & IORING_FEAT_CQE_SKIP)
         io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
     return 0;
@@ -382,6 +432,7 @@ uring_cancel_all(void *state)
         io_uring_prep_cancel64(
             sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
         io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
+        uring_sqe_dirty(st);
         return 0;
     }
     if (st->held.next == &st->held)
@@ -428,6 +479,7 @@ uring_arm_notify(uring_state *st)
     else
         io_uring_prep_poll_add(sqe, st->evfd, POLLIN);
     io_uring_sqe_set_data64(sqe, URING_TAG_NOTIFY);
+    uring_sqe_dirty(st);
     st->notify_armed = 1;
     return 0;
 }
@@ -478,7 +530,8 @@ uring_wait(void *state, int64_t timeout_ns)
     }
     for (;;) {
         int block;
-        n += uring_reap(st);
+        if (uring_cq_pending(st))
+            n += uring_reap(st);
         if (!st->notify_armed && (r = uring_arm_notify(st)) < 0)
             return n ? (int)n : r;
         block = n == 0 && !st->woke && timeout_ns != 0;

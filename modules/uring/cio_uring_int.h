@@ -40,13 +40,29 @@
 #endif
 
 /*
- * user_data of internal SQEs. Ops are submitted with their own address
- * as user_data; a cio_op holds 64-bit members, so its address is a
- * non-zero multiple of 8 and can never equal one of these small values.
+ * user_data of SQEs. An op is submitted with its own address as
+ * user_data; a cio_op holds 64-bit members, so its address is a
+ * non-zero multiple of 8, and the low three bits (URING_UD_MASK) are
+ * free to mark what the reap must not pass on as it stands: a POLL_ADD
+ * op (its address | URING_UD_POLL), whose revents are mapped to
+ * CIO_POLL_* bits, and the internal SQEs, whose user_data is a small
+ * tag. So one test of those bits per CQE finds everything unusual.
+ * Every SQE gets one of these values: none has user_data 0, which
+ * would pass as an op.
  */
-#define URING_TAG_IGNORE 0u /* An ASYNC_CANCEL's own CQE: dropped. */
+#define URING_UD_MASK 7u
+#define URING_UD_POLL 4u    /* A POLL_ADD op: its address | this. */
 #define URING_TAG_NOTIFY 1u /* The POLL_ADD on the notify eventfd. */
+#define URING_TAG_IGNORE 2u /* An ASYNC_CANCEL's own CQE: dropped. */
 #define URING_TAG_MAX 7u    /* Values <= this are never op pointers. */
+
+/* The user_data that @op's SQE carries. */
+static inline uint64_t
+uring_ud(const cio_op *op)
+{
+    return (uint64_t)(uintptr_t)op |
+           (op->opcode == CIO_OP_POLL_ADD ? URING_UD_POLL : 0u);
+}
 
 /*
  * IORING_OP_FTRUNCATE (Linux 6.9) is an enum member, invisible to the
@@ -124,6 +140,19 @@ typedef struct uring_state {
     cio_completion *out;
     unsigned nout;
     unsigned out_max;
+    /*
+     * The last three words of every SQE in the ring (buf_index,
+     * personality, file_index; addr3; pad) are zero, so that the plain
+     * read, write and NOP of the batch's common case need not write
+     * them (cio_uring_prep.c). SQEs are written in ring order, so it
+     * holds once a full lap of SQEs has been written with them zero
+     * since the last SQE that may have left them non-zero (filled by a
+     * liburing helper): that one sets sqe_clean to 0 and sqe_dirty_pos
+     * to a tail past it, and uring_sqe_clean() sets sqe_clean again
+     * when sqe_tail is a lap beyond sqe_dirty_pos. Starts unset.
+     */
+    int sqe_clean;
+    unsigned sqe_dirty_pos;
     uint8_t native[CIO_OP__COUNT]; /* supports() answers. */
     uint8_t opflags[CIO_OP__COUNT]; /* op_flags() answers. */
     uring_bufring *rings; /* Registered buffer rings. */
@@ -204,6 +233,29 @@ uring_sqe_next(uring_state *st)
         return NULL;
     sq->sqe_tail = tail + 1;
     return &sq->sqes[tail & sq->ring_mask];
+}
+
+/*
+ * An SQE was (or is being) filled whose last three words may not be
+ * zero. sqe_tail may still be at the start of the batch being filled,
+ * whose SQEs all lie within one lap of it: a tail a lap on is past the
+ * SQE for sure.
+ */
+static inline void
+uring_sqe_dirty(uring_state *st)
+{
+    st->sqe_clean = 0;
+    st->sqe_dirty_pos = st->ring.sq.sqe_tail + st->ring.sq.ring_entries;
+}
+
+/* Whether every SQE has its last three words zero (st->sqe_clean). */
+static inline int
+uring_sqe_clean(uring_state *st)
+{
+    if (!st->sqe_clean && (int)(st->ring.sq.sqe_tail - st->sqe_dirty_pos) >=
+                              (int)st->ring.sq.ring_entries)
+        st->sqe_clean = 1;
+    return st->sqe_clean;
 }
 
 /* A free SQE, flushing a full SQ first; NULL with *@err (cio_uring.c). */

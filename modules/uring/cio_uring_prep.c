@@ -32,7 +32,12 @@
 _Static_assert(sizeof(uring_opriv) <= CIO_OP_PRIV_MAX,
                "uring_opriv must fit in op->priv");
 
-/* Byte counts above INT32_MAX cannot be reported in a 32-bit result. */
+/*
+ * Byte counts above INT32_MAX cannot be reported in a 32-bit result.
+ * READ and WRITE (and their _AT forms) need no clamp: the kernel cuts
+ * every read and write to MAX_RW_COUNT (INT_MAX rounded down to a page)
+ * when it imports the buffer, as pread/pwrite do on the pool.
+ */
 static unsigned
 uring_len(uint32_t len)
 {
@@ -88,10 +93,6 @@ uring__poll_result(int32_t res)
 #define URING_CUR_POS ((uint64_t)-1)
 
 /*
- * Fill @sqe for @op. Returns 0, or CIO_EINVAL for an opcode the module
- * does not take (supports() said no, so this means a caller bug).
- */
-/*
  * RECV with CIO_OPF_BUFFER_SELECT: the kernel picks a buffer of the
  * pool's ring. A single shot reads at most one buffer; multishot wants
  * a length of 0 (kernels before 6.10 refuse anything else) and fills
@@ -112,45 +113,107 @@ uring_prep_recv_select(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
     return 0;
 }
 
+/* Store @v at @p, which may be unaligned for the compiler's rules. */
+static inline void
+uring_st64(void *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * The SQE of a plain read, write or NOP (IORING_OP_@kop on @fd, @len
+ * bytes at @addr, file offset @off, @rw_flags), user_data aside (the
+ * caller's): the same SQE as liburing's prep helpers make field by
+ * field, in four 64-bit stores on little-endian machines, where
+ * uring_prep has cleared the last three words already.
+ */
+static inline __attribute__((always_inline)) void
+uring_sqe_rw(struct io_uring_sqe *sqe, unsigned kop, int fd, uint64_t addr,
+             uint32_t len, uint64_t off, uint32_t rw_flags)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    char *p = (char *)sqe;
+    /* opcode, flags, ioprio, fd | off | addr | len, rw_flags */
+    uring_st64(p, (uint64_t)kop | (uint64_t)(uint32_t)fd << 32);
+    uring_st64(p + 8, off);
+    uring_st64(p + 16, addr);
+    uring_st64(p + 24, (uint64_t)len | (uint64_t)rw_flags << 32);
+#else
+    io_uring_prep_rw((int)kop, sqe, fd, (const void *)(uintptr_t)addr, len,
+                     off);
+    sqe->rw_flags = (__kernel_rwf_t)rw_flags;
+#endif
+}
+
+/*
+ * Fill @sqe for @op, whose opcode and op flags are @opcode and @opflags
+ * (passed in, so that the batch's common case can pass what it knows).
+ * Returns 0, or CIO_EINVAL for an opcode the module does not take
+ * (supports() said no, so this means a caller bug), or CIO_EFAULT for
+ * a fixed buffer index beyond the SQE's 16 bits.
+ */
 static inline __attribute__((always_inline)) int
-uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
+uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op,
+           unsigned opcode, unsigned opflags, int clean)
 {
     uring_opriv *priv;
     int r;
 
-    switch (op->opcode) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /*
+     * buf_index, personality, file_index | addr3 | pad: zero for every
+     * opcode that uring_sqe_rw fills (the liburing helpers the others
+     * use write them again), unless @clean says every SQE of the ring
+     * has them zero already (st->sqe_clean).
+     */
+    _Static_assert(offsetof(struct io_uring_sqe, user_data) == 32 &&
+                       sizeof(struct io_uring_sqe) == 64,
+                   "the SQE layout of the kernel's uapi");
+    if (!clean) {
+        uring_st64((char *)sqe + 40, 0);
+        uring_st64((char *)sqe + 48, 0);
+        uring_st64((char *)sqe + 56, 0);
+    }
+#else
+    (void)clean;
+#endif
+    switch (opcode) {
     case CIO_OP_NOP:
-        io_uring_prep_nop(sqe);
-        break;
+        uring_sqe_rw(sqe, IORING_OP_NOP, -1, 0, 0, 0, 0);
+        goto plain;
     case CIO_OP_READ:
-        io_uring_prep_read(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
-                           URING_CUR_POS);
-        break;
+        uring_sqe_rw(sqe, IORING_OP_READ, op->fd,
+                     (uint64_t)(uintptr_t)op->a.rw.buf, op->a.rw.len,
+                     URING_CUR_POS, 0);
+        goto plain;
     case CIO_OP_WRITE:
-        io_uring_prep_write(sqe, op->fd, op->a.rw.buf,
-                            uring_len(op->a.rw.len), URING_CUR_POS);
-        break;
+        uring_sqe_rw(sqe, IORING_OP_WRITE, op->fd,
+                     (uint64_t)(uintptr_t)op->a.rw.buf, op->a.rw.len,
+                     URING_CUR_POS, 0);
+        goto plain;
     case CIO_OP_READ_AT:
-        io_uring_prep_read(sqe, op->fd, op->a.rw.buf, uring_len(op->a.rw.len),
-                           op->a.rw.offset);
-        break;
+        uring_sqe_rw(sqe, IORING_OP_READ, op->fd,
+                     (uint64_t)(uintptr_t)op->a.rw.buf, op->a.rw.len,
+                     op->a.rw.offset, 0);
+        goto plain;
     case CIO_OP_WRITE_AT:
-        io_uring_prep_write(sqe, op->fd, op->a.rw.buf,
-                            uring_len(op->a.rw.len), op->a.rw.offset);
-        break;
+        uring_sqe_rw(sqe, IORING_OP_WRITE, op->fd,
+                     (uint64_t)(uintptr_t)op->a.rw.buf, op->a.rw.len,
+                     op->a.rw.offset, 0);
+        goto plain;
     case CIO_OP_READV:
     case CIO_OP_READV_AT:
         /* cio_iovec is laid out as struct iovec on POSIX systems. */
         io_uring_prep_readv(sqe, op->fd, (const struct iovec *)op->a.vec.iov,
                             op->a.vec.iovcnt,
-                            op->opcode == CIO_OP_READV ? URING_CUR_POS
+                            opcode == CIO_OP_READV ? URING_CUR_POS
                                                        : op->a.vec.offset);
         break;
     case CIO_OP_WRITEV:
     case CIO_OP_WRITEV_AT:
         io_uring_prep_writev(sqe, op->fd, (const struct iovec *)op->a.vec.iov,
                              op->a.vec.iovcnt,
-                             op->opcode == CIO_OP_WRITEV ? URING_CUR_POS
+                             opcode == CIO_OP_WRITEV ? URING_CUR_POS
                                                          : op->a.vec.offset);
         break;
     case CIO_OP_FSYNC:
@@ -213,7 +276,7 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
         break;
     case CIO_OP_ACCEPT:
         /* socklen_t is a 32-bit unsigned on Linux, as is *addrlen. */
-        if (op->opflags & CIO_OPF_MULTISHOT)
+        if (opflags & CIO_OPF_MULTISHOT)
             io_uring_prep_multishot_accept(sqe, op->fd, op->a.addr.addr,
                                            (socklen_t *)op->a.addr.addrlen,
                                            (int)op->flags | SOCK_CLOEXEC);
@@ -227,7 +290,7 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
                               (socklen_t)op->a.addr.len);
         break;
     case CIO_OP_RECV:
-        if (op->opflags & CIO_OPF_BUFFER_SELECT) {
+        if (opflags & CIO_OPF_BUFFER_SELECT) {
             r = uring_prep_recv_select(st, sqe, op);
             if (r < 0)
                 return r;
@@ -251,8 +314,13 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
         io_uring_prep_shutdown(sqe, op->fd, (int)op->flags);
         break;
     case CIO_OP_POLL_ADD:
+        /* Marked for the reap, which maps its revents (URING_UD_POLL). */
         io_uring_prep_poll_add(sqe, op->fd, uring_poll_mask(op->flags));
-        break;
+        uring_sqe_dirty(st);
+        if (opflags & CIO_OPF_FIXED_FILE)
+            sqe->flags |= IOSQE_FIXED_FILE;
+        io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | URING_UD_POLL);
+        return 0;
     case CIO_OP_SPLICE:
         io_uring_prep_splice(sqe, op->fd, op->a.splice.off_in,
                              op->a.splice.fd_out, op->a.splice.off_out,
@@ -276,7 +344,7 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
         /* The SQE has 16 bits for it; a larger index names no buffer. */
         if (op->a.fixed.index > UINT16_MAX)
             return CIO_EFAULT;
-        if (op->opcode == CIO_OP_WRITE_FIXED) {
+        if (opcode == CIO_OP_WRITE_FIXED) {
             io_uring_prep_write_fixed(
                 sqe, op->fd, op->a.fixed.buf, uring_len(op->a.fixed.len),
                 op->a.fixed.offset, (int)op->a.fixed.index);
@@ -294,9 +362,12 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
     default:
         return CIO_EINVAL;
     }
-    if (op->opflags & CIO_OPF_FIXED_FILE)
+    /* A liburing helper filled it: its last words may not be zero. */
+    uring_sqe_dirty(st);
+plain:
+    if (opflags & CIO_OPF_FIXED_FILE)
         sqe->flags |= IOSQE_FIXED_FILE;
-    io_uring_sqe_set_data(sqe, op);
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op);
     return 0;
 }
 
@@ -307,7 +378,7 @@ uring_prep(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
 static inline __attribute__((always_inline)) int
 uring_fill(uring_state *st, struct io_uring_sqe *sqe, cio_op *op, int track)
 {
-    int r = uring_prep(st, sqe, op);
+    int r = uring_prep(st, sqe, op, op->opcode, op->opflags, 0);
     if (__builtin_expect(r < 0, 0)) {
         io_uring_prep_nop(sqe);
         io_uring_sqe_set_data64(sqe, URING_TAG_IGNORE);
@@ -340,27 +411,92 @@ uring__submit(void *state, cio_op *op)
     return uring_fill(st, sqe, op, st->track);
 }
 
+/* uring_fill out of line: what the batch's common case does not take. */
+static __attribute__((noinline)) int
+uring_fill_slow(uring_state *st, struct io_uring_sqe *sqe, cio_op *op)
+{
+    return uring_fill(st, sqe, op, 0);
+}
+
+/*
+ * Fill @sqe for @op, a 0 or -errno as uring_fill. An op without op
+ * flags (the common case) takes the switch on its opcode alone, with
+ * @clean (uring_sqe_clean) as its run found it: opcode and opflags are
+ * read together, and with op flags the key is no opcode, which the
+ * switch refuses with the one range test it makes anyway; what it
+ * refuses goes the general way.
+ */
+static inline __attribute__((always_inline)) int
+uring_fill_one(uring_state *st, struct io_uring_sqe *sqe, cio_op *op,
+               int clean)
+{
+    unsigned key = op->opcode | (unsigned)op->opflags << 8;
+    if (__builtin_expect(uring_prep(st, sqe, op, key, 0, clean) == 0, 1))
+        return 0;
+    return uring_fill_slow(st, sqe, op);
+}
+
+/*
+ * Fill the @n SQEs from @sqe on for @ops (the SQ has room for them and
+ * they do not wrap). Returns how many were filled: @n, or fewer with
+ * *@err when an op was refused (its SQE became a dropped NOP and is
+ * counted).
+ */
+static inline __attribute__((always_inline)) unsigned
+uring_fill_run(uring_state *st, struct io_uring_sqe *sqe, cio_op *const *ops,
+               unsigned n, int *err, int clean)
+{
+    struct io_uring_sqe *end = sqe + n, *first = sqe;
+    int r;
+
+    /* Four at a time: the loop's step and test count a quarter. */
+    for (; end - sqe >= 4; sqe += 4, ops += 4) {
+        if ((r = uring_fill_one(st, sqe, ops[0], clean)) < 0)
+            goto refused;
+        if ((r = uring_fill_one(st, sqe + 1, ops[1], clean)) < 0) {
+            sqe += 1;
+            goto refused;
+        }
+        if ((r = uring_fill_one(st, sqe + 2, ops[2], clean)) < 0) {
+            sqe += 2;
+            goto refused;
+        }
+        if ((r = uring_fill_one(st, sqe + 3, ops[3], clean)) < 0) {
+            sqe += 3;
+            goto refused;
+        }
+    }
+    for (; sqe < end; sqe++, ops++)
+        if ((r = uring_fill_one(st, sqe, *ops, clean)) < 0)
+            goto refused;
+    return n;
+refused:
+    *err = r;
+    return (unsigned)(sqe - first) + 1;
+}
+
 /*
  * The SQEs of submit_batch(): as many as the SQ has room for are taken
- * at once, one read of the kernel's head for the lot, the ring's fields
- * in locals (the SQE stores could alias them for the compiler); a full
- * SQ is flushed (uring__get_sqe) and the rest go on. Returns how many
- * ops were taken, as submit_batch() does.
+ * at once, one read of the kernel's head for the lot, in runs of
+ * adjacent SQEs (at most two: the ring wraps), each filled by a loop
+ * that keeps what it needs in registers; a full SQ is flushed
+ * (uring__get_sqe) and the rest go on. Returns how many ops were taken,
+ * as submit_batch() does. Inlined into submit_batch(): one call less.
  */
-static unsigned
+static inline __attribute__((always_inline)) unsigned
 uring_fill_batch(uring_state *st, cio_op *const *ops, unsigned n, int *err)
 {
     struct io_uring_sq *sq = &st->ring.sq;
-    struct io_uring_sqe *sqes = sq->sqes;
-    unsigned i = 0, mask = sq->ring_mask, entries = sq->ring_entries;
+    unsigned i = 0;
 
     while (i < n) {
-        unsigned tail = sq->sqe_tail, end;
-        unsigned room =
-            entries - (tail - __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE));
+        unsigned tail = sq->sqe_tail, mask = sq->ring_mask, run, done;
+        unsigned room = sq->ring_entries -
+                        (tail - __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE));
+        struct io_uring_sqe *sqe = &sq->sqes[tail & mask];
+        int r = 0;
         if (__builtin_expect(room == 0, 0)) {
-            int r;
-            struct io_uring_sqe *sqe = uring__get_sqe(st, &r);
+            sqe = uring__get_sqe(st, &r);
             if (sqe == NULL || (r = uring_fill(st, sqe, ops[i], 0)) < 0) {
                 *err = r;
                 return i;
@@ -368,17 +504,27 @@ uring_fill_batch(uring_state *st, cio_op *const *ops, unsigned n, int *err)
             i++;
             continue;
         }
-        end = n - i < room ? n : i + room;
-        for (; i < end; i++) {
-            int r = uring_fill(st, &sqes[tail & mask], ops[i], 0);
-            tail++;
-            if (__builtin_expect(r < 0, 0)) {
-                sq->sqe_tail = tail;
-                *err = r;
-                return i;
-            }
+        /* Up to the end of the batch, of the room, of the ring. */
+        run = mask + 1 - (tail & mask);
+        if (run > room)
+            run = room;
+        if (run > n - i)
+            run = n - i;
+        /*
+         * A loop of its own for a ring whose SQEs are all clean (checked
+         * once per run: the run writes each SQE once).
+         */
+        if (uring_sqe_clean(st))
+            done = uring_fill_run(st, sqe, ops + i, run, &r, 1);
+        else
+            done = uring_fill_run(st, sqe, ops + i, run, &r, 0);
+        sq->sqe_tail = tail + done;
+        if (__builtin_expect(r < 0, 0)) {
+            /* The refused op's SQE is taken; the op is not. */
+            *err = r;
+            return i + done - 1;
         }
-        sq->sqe_tail = tail;
+        i += done;
     }
     return n;
 }

@@ -810,6 +810,65 @@ START_TEST(t_cancel_unsubmitted_and_running)
 END_TEST
 
 /*
+ * POLL_ADD ops carry a marked user_data in the ring (their address |
+ * a low bit, so that the reap maps their revents with one test per
+ * CQE): in a batch among other ops their completions still name the op
+ * and the caller's user_data, and a cancel, which the kernel matches by
+ * user_data, still finds them.
+ */
+START_TEST(t_poll_add_marked)
+{
+    cio_driver *drv;
+    cio_op n1, pa, n2, pi;
+    cio_entry e[4];
+    int sv[2], i, seen = 0;
+    drv = must_open(&drv, open_uring(&drv, CANCEL_KNOB(_i), NULL));
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    /* One batch: NOP, POLL_ADD (writable at once), NOP. */
+    cio_op_nop(&n1);
+    cio_op_poll_add(&pa, sv[0], CIO_POLL_OUT);
+    cio_op_nop(&n2);
+    cio_test_push(drv, &n1, 10);
+    cio_test_push(drv, &pa, 11);
+    cio_test_push(drv, &n2, 12);
+    cio_test_reap(drv, e, 3, 5000);
+    for (i = 0; i < 3; i++) {
+        if (e[i].op == &pa) {
+            ck_assert_uint_eq(e[i].user_data, 11);
+            ck_assert_int_eq(e[i].result & CIO_POLL_OUT, CIO_POLL_OUT);
+            ck_assert_int_eq(pa.result, e[i].result);
+            seen |= 2;
+        } else if (e[i].op == &n1) {
+            ck_assert_uint_eq(e[i].user_data, 10);
+            ck_assert_int_eq(e[i].result, 0);
+            seen |= 1;
+        } else {
+            ck_assert_ptr_eq(e[i].op, &n2);
+            ck_assert_uint_eq(e[i].user_data, 12);
+            seen |= 4;
+        }
+    }
+    ck_assert_int_eq(seen, 7);
+    /* Pending in the kernel (nothing to read), then cancelled. */
+    cio_op_poll_add(&pi, sv[0], CIO_POLL_IN);
+    cio_test_push(drv, &pi, 13);
+    ck_assert_int_eq(cio_driver_poll(drv, 30, e, 4), 0);
+    ck_assert_int_eq(cio_driver_cancel(drv, &pi), 0);
+    cio_test_reap(drv, e, 1, 5000);
+    ck_assert_ptr_eq(e[0].op, &pi);
+    ck_assert_uint_eq(e[0].user_data, 13);
+    ck_assert_int_eq(e[0].result, CIO_ECANCELED);
+    /* Pending again, then ended by the driver's close (no hang). */
+    cio_op_poll_add(&pi, sv[0], CIO_POLL_IN);
+    cio_test_push(drv, &pi, 14);
+    ck_assert_int_eq(cio_driver_poll(drv, 30, e, 4), 0);
+    cio_driver_close(drv);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
+/*
  * An op io_uring runs on a kernel worker because it must block (a
  * connect to a unix listener whose backlog is full) and that a cancel
  * interrupts: the kernel completes it with -EINTR. The module reports
@@ -992,6 +1051,7 @@ uring_suite(void)
     tcase_add_test(tc, t_pool_wakes_ring);
     tcase_add_loop_test(tc, t_teardown_thousands, 0, 2);
     tcase_add_loop_test(tc, t_cancel_unsubmitted_and_running, 0, 2);
+    tcase_add_loop_test(tc, t_poll_add_marked, 0, 2);
     tcase_add_loop_test(tc, t_cancel_blocking_worker, 0, 2);
     tcase_add_loop_test(tc, t_small_entries, 0, 2);
     suite_add_tcase(s, tc);
