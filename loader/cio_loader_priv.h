@@ -75,8 +75,10 @@ int cio__dso_exists(const char *path);
  * could have written: the file or its directory (for a symbolic link,
  * also the directory of the file it names) writable by group or others
  * (CIO_EACCES), or owned by another user than root or the effective one
- * (CIO_EPERM). 0, or that error with @why naming the file, the rule and
- * the fix.
+ * (CIO_EPERM). On Windows the same two rules read the ACL and the owner:
+ * an entry letting anyone but this user, Administrators, SYSTEM or
+ * TrustedInstaller write or replace it, or another owner. 0, or that
+ * error with @why naming the file, the rule and the fix.
  */
 int cio__dso_trusted(const char *path, char *why, size_t whylen);
 /**
