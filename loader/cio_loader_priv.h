@@ -65,7 +65,7 @@ void cio__config_commit(cio_config *dst, cio_config *src);
 int cio__config_parse(cio_config *cfg, const char *name, FILE *fp,
                       const char *text);
 
-/* ---- platform helpers (loader/cio_dso_unix.c, cio_dso_win32.c) ---- */
+/* ---- platform helpers (cio_dso_unix.c; cio_dso_*win32.c) ---- */
 
 /** Non-zero when @path names an existing regular file. */
 int cio__dso_exists(const char *path);

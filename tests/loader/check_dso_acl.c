@@ -1,22 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_dso_acl - the Windows module trust rules (loader/cio_dso_win32.c)
- * judged on security descriptors built in memory: every right that
- * lets someone swap a module, on a file and on a directory, the SIDs
- * that may hold them, NULL DACLs, inherit-only, deny and object
- * entries, and the owner rule. check_loader tests the same rules on
- * real files, but wine 8 keeps only what Unix mode bits can say (an
- * owner, an Everyone entry), so the rest is tested here, on the
- * judging function itself: the source file is compiled into this
- * program for its static functions.
+ * check_dso_acl - the Windows module trust rules
+ * (loader/cio_dso_trust_win32.c) judged on security descriptors built
+ * in memory: every right that lets someone swap a module, on a file and
+ * on a directory, the SIDs that may hold them, NULL DACLs, inherit-only,
+ * deny and object entries, and the owner rule. check_loader_win32 tests
+ * the same rules on real files, but wine 8 keeps only what Unix mode
+ * bits can say (an owner, an Everyone entry), so the rest is tested
+ * here, on the judging function itself: the source file is compiled
+ * into this program for its static functions (the rest of the Windows
+ * loader is linked in beside it, see tests/loader/include.am).
  */
-#include "cio_dso_win32.c"
+#include "cio_dso_trust_win32.c"
 
 #include <check.h>
 
 #include "cio_test.h"
 
-/* The loader's getenv wrapper (core/cio_log.c); only dso_close uses it. */
+/*
+ * The loader's getenv wrapper (core/cio_log.c); only dso_close, linked
+ * in with cio_dso_win32.c, uses it.
+ */
 const char *
 cio__getenv(const char *name)
 {
