@@ -15,6 +15,12 @@
 # The last line is "windows (under wine): N passed, N failed, N skipped",
 # counted from the test-suite logs; the exit code is non-zero when
 # anything failed or did not build.
+#
+# Every test program runs under scripts/wine-run.sh, which kills one
+# still running after $CIO_WINE_TIMEOUT seconds (default 300) and fails
+# it with every thread's backtrace (winedbg) in its log, printed below.
+# The build uses DWARF 4 (CFLAGS, unless set) because wine 8's winedbg
+# cannot read gcc 12's default DWARF 5: the frames would have no names.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,7 +117,7 @@ phase "configure --host=$host"
 rm -rf "$build" && mkdir -p "$build" && cd "$build" || finish 1
 "$top/configure" --host=$host --build="$("$top/build-aux/config.guess")" \
     PKG_CONFIG_LIBDIR="$deps/lib/pkgconfig" --with-inih-src="$deps/src/inih" \
-    WINE=wine > configure.log 2>&1 ||
+    CFLAGS="${CFLAGS:--g -gdwarf-4 -O2}" WINE=wine > configure.log 2>&1 ||
     { tail -n 30 configure.log; finish 1; }
 
 phase "make"

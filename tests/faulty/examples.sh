@@ -11,12 +11,15 @@
 # cio_write_all loop over short counts, so the programs must not
 # notice. The servers must stop cleanly on SIGTERM, and the module's
 # counters must show every kind of fault injected and no completion for
-# an op it did not hold.
+# an op it did not hold. Windows builds run all of it under wine over
+# faulty wrapping iocp (see netlib.sh and faultylib.sh), the servers
+# stopped with SIGINT.
 set -u
 tmp=$(mktemp -d)
 fail=0
-. "${CIO_TEST_SRCDIR:?}/examples/netlib.sh"
-. "${CIO_TEST_SRCDIR:?}/faulty/faultylib.sh"
+src=${CIO_TEST_SRCDIR:?}
+. "${src#Z:}/examples/netlib.sh"
+. "${src#Z:}/faulty/faultylib.sh"
 trap 'netlib_cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 ran=0
@@ -28,12 +31,23 @@ mkdir -p "$tmp/www"
 head -c $((3 * 1024 * 1024 + 123)) /dev/urandom >"$tmp/www/big.bin"
 printf 'hello\n' >"$tmp/www/index.html"
 
-for inner in epoll uring kqueue_emu; do
+# client ARGS...: echo-client (on faulty, or as ARGS say), output in
+# $tmp/cl.out and cl.err without the CRs of a Windows program.
+client() {
+    $wine "$ex/echo-client$exe" "$@" >"$tmp/cl.out" 2>"$tmp/cl.err"
+    crc=$?
+    for f in "$tmp/cl.out" "$tmp/cl.err"; do
+        tr -d '\r' <"$f" >"$f.t" && mv "$f.t" "$f"
+    done
+    return $crc
+}
+
+for inner in $faulty_inners; do
     # The test-only kqueue (emulated) module is on no search path: the
     # wrapper and the plain client load it by absolute path.
     case $inner in
     kqueue_emu)
-        name=$CIO_TEST_BUILDDIR/kqueue/.libs/cio_kqueue_emu.so
+        name=$faulty_bdir/kqueue/.libs/cio_kqueue_emu.so
         [ -f "$name" ] || { echo "skip: $inner: not built"; continue; } ;;
     *)
         name=$inner
@@ -43,7 +57,7 @@ for inner in epoll uring kqueue_emu; do
         "eagain = 0.05" "delay = 0.2" "late_notify = %1" \
         "late_notify_us = 1000"
     inner=$tag # faulty_ini sets inner (to $name) and tag (the name).
-    COMPIO_CONFIG=$tmp/$inner.ini
+    COMPIO_CONFIG=$faulty_wp$tmp/$inner.ini
     export COMPIO_CONFIG
     if ! start echo-server; then
         echo "skip: faulty($inner): cannot run here:" \
@@ -58,9 +72,8 @@ for inner in epoll uring kqueue_emu; do
         "--conns 2 --requests 3 --size 1048576" \
         "--threads 2 --conns 10 --requests 50 --size 4096"; do
         # shellcheck disable=SC2086
-        "$ex/echo-client" --port "$port" $args >"$tmp/cl.out" \
-            2>"$tmp/cl.err" || {
-            echo "FAIL: faulty($inner): echo-client $args exited $?"
+        client --port "$port" $args || {
+            echo "FAIL: faulty($inner): echo-client $args exited $crc"
             cat "$tmp/cl.out" "$tmp/cl.err"; fail=1; }
         grep -q "errors 0, mismatches 0" "$tmp/cl.out" || {
             echo "FAIL: faulty($inner): $args: $(cat "$tmp/cl.out")"
@@ -68,7 +81,7 @@ for inner in epoll uring kqueue_emu; do
     done
     stop "echo-server over faulty($inner)"
 
-    if [ $have_curl -eq 1 ] && start http-server --root "$tmp/www"; then
+    if [ $have_curl -eq 1 ] && start http-server --root "$wp$tmp/www"; then
         curl -sf "http://127.0.0.1:$port/big.bin" -o "$tmp/got.bin" &&
             cmp -s "$tmp/www/big.bin" "$tmp/got.bin" || {
             echo "FAIL: faulty($inner): big.bin differs or failed"; fail=1; }
@@ -110,12 +123,11 @@ hello" ] || {
     faulty_ini "$tmp/$inner-err.ini" "$name" "short = 0.3" \
         "enomem = 0.01" "econnreset = 0.01" "delay = 0.2"
     inner=$tag
-    COMPIO_CONFIG=$tmp/$inner-err.ini
+    COMPIO_CONFIG=$faulty_wp$tmp/$inner-err.ini
     export COMPIO_CONFIG
     if start echo-server; then
-        "$ex/echo-client" --port "$port" --backend "$name" --timeout 5 \
-            --conns 20 --requests 100 --size 4096 >"$tmp/cl.out" \
-            2>"$tmp/cl.err"
+        client --port "$port" --backend "$name" --timeout 5 \
+            --conns 20 --requests 100 --size 4096
         grep -q "mismatches 0\$" "$tmp/cl.out" || {
             echo "FAIL: faulty($inner) errors: $(cat "$tmp/cl.out")"
             fail=1; }

@@ -4,8 +4,27 @@
 # to the stats file, so that a run proves the faults it asked for were
 # injected. The caller sets $tmp and $fail. Sourcing it skips the test
 # (exit 77) when the module was not built.
+#
+# In Windows builds (CIO_WINE set by make check) the programs are .exe
+# run under wine on iocp, which read Windows paths (Z: is wine's /):
+# faulty_inners is then iocp, faulty_wp the prefix for a path a program
+# reads or writes, faulty_bdir/faulty_sdir the build and source dirs
+# of the tests as this shell sees them (CIO_TEST_*DIR are Z: paths).
 
-[ -f "${CIO_TEST_BUILDDIR:?}/../modules/faulty/.libs/cio_faulty.so" ] || {
+faulty_inners="epoll uring kqueue_emu"
+faulty_wp=
+faulty_so=so
+if [ -n "${CIO_WINE:-}" ]; then
+    faulty_inners=iocp
+    faulty_wp=Z:
+    faulty_so=dll
+fi
+faulty_bdir=${CIO_TEST_BUILDDIR:?}
+faulty_bdir=${faulty_bdir#Z:}
+faulty_sdir=${CIO_TEST_SRCDIR:?}
+faulty_sdir=${faulty_sdir#Z:}
+
+[ -f "$faulty_bdir/../modules/faulty/.libs/cio_faulty.$faulty_so" ] || {
     echo "SKIP: modules/faulty was not built"; exit 77; }
 
 # faulty_ini FILE INNER SETTINGS...: backend = faulty around INNER (a
@@ -20,6 +39,7 @@ faulty_ini() {
     shift 2
     tag=${inner##*/}
     tag=${tag%.so}
+    tag=${tag%.dll}
     tag=${tag#cio_}
     {
         echo "[runtime]"
@@ -28,7 +48,7 @@ faulty_ini() {
         echo "[module.faulty]"
         echo "inner = $inner"
         echo "seed = ${FAULTY_SEED:-20261126}"
-        echo "stats = $tmp/stats.$tag"
+        echo "stats = $faulty_wp$tmp/stats.$tag"
         for kv in "$@"; do
             echo "$kv"
         done
@@ -36,9 +56,11 @@ faulty_ini() {
     : >"$tmp/stats.$tag"
 }
 
-# faulty_sum INNER KEY: the total of KEY over every driver's line.
+# faulty_sum INNER KEY: the total of KEY over every driver's line
+# (a CR before the LF when a Windows module wrote it).
 faulty_sum() {
     awk -v k="$2" '{
+        sub(/\r$/, "");
         for (i = 1; i <= NF; i++) {
             split($i, a, "=");
             if (a[1] == k) s += a[2];
