@@ -226,6 +226,10 @@ void cio__route_set(cio_driver *drv, unsigned opcode, uint8_t route);
 void cio__start(cio_driver *drv, cio_op *op);
 /* Hand the pending batch (drv->pend) to the module's submit_batch. */
 void cio__flush_pend(cio_driver *drv);
+/* Move what the pool finished for this driver to its ready list. */
+void cio__drain_sink(cio_driver *drv);
+/* Hand back @op: the caller owns it again (no completion delivered). */
+void cio__release_op(cio_driver *drv, cio_op *op);
 /* Cancel @op wherever the driver holds it (cio_driver_cancel's body). */
 int cio__cancel(cio_driver *drv, cio_op *op);
 
