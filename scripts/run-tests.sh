@@ -100,7 +100,7 @@ tests/api/check_signal tests/api/check_io tests/api/check_fs \
 tests/api/check_net_unix tests/api/check_net_udp \
 tests/api/check_net_tcp tests/api/check_net_addr tests/api/check_process \
 tests/api/check_err_net tests/api/check_err_fs tests/runtime/check_err_rt \
-tests/uring/check_uring \
+tests/uring/check_uring tests/uring/check_uring_ops \
 tests/conformance/check_conformance_epoll \
 tests/conformance/check_conformance_uring" \
     build valgrind || status=1
