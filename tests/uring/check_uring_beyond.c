@@ -30,36 +30,7 @@
 
 #include "cio_test.h"
 #include "cio_test_driver.h"
-
-/* Open uring (fallback = no) with [module.uring] "key", "value", ..., NULL. */
-static int
-open_uring(cio_driver **drv, ...)
-{
-    cio_config *cfg = NULL;
-    const char *k;
-    va_list ap;
-    int r;
-    ck_assert_int_eq(cio_config_new(&cfg), 0);
-    ck_assert_int_eq(cio_config_set(cfg, "runtime", "backend", "uring"), 0);
-    ck_assert_int_eq(cio_config_set(cfg, "runtime", "fallback", "no"), 0);
-    va_start(ap, drv);
-    while ((k = va_arg(ap, const char *)) != NULL)
-        ck_assert_int_eq(
-            cio_config_set(cfg, "module.uring", k, va_arg(ap, const char *)),
-            0);
-    va_end(ap);
-    *drv = NULL;
-    r = cio_driver_open(drv, cfg);
-    cio_config_free(cfg);
-    return r;
-}
-
-static cio_driver *
-must(cio_driver *drv, int r)
-{
-    ck_assert_msg(r == 0, "open: %s: %s", cio_errname(r), cio_error_detail());
-    return drv;
-}
+#include "cio_test_uring.h"
 
 START_TEST(t_disable_opflags_knob)
 {
@@ -68,7 +39,7 @@ START_TEST(t_disable_opflags_knob)
     ck_assert_int_eq(r, CIO_EINVAL);
     ck_assert_ptr_nonnull(strstr(cio_error_detail(), "bogus"));
     r = open_uring(&drv, "disable_opflags", "multishot", NULL);
-    must(drv, r);
+    must_open(&drv, r);
     ck_assert_int_eq(cio_driver_feature(drv, CIO_FEATURE_MULTISHOT_ACCEPT),
                      CIO_SUPPORT_EMULATED);
     ck_assert_int_eq(cio_driver_feature(drv, CIO_FEATURE_MULTISHOT_RECV),
@@ -95,7 +66,7 @@ START_TEST(t_emulated_multishot_on_kernel_ring)
     char want[8];
     int fds0 = cio_test_count_fds();
 
-    drv = must(drv, open_uring(&drv, "disable_opflags", "multishot", NULL));
+    drv = must_open(&drv, open_uring(&drv, "disable_opflags", "multishot", NULL));
     ck_assert_int_eq(cio_bufpool_new(drv, &pool, 4, 8), 0);
     ck_assert_int_eq(cio_bufpool_support(pool), CIO_SUPPORT_NATIVE);
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -152,7 +123,7 @@ START_TEST(t_multishot_on_emulated_fixed_file)
     int lfd, sv[2], cli[5], n = 0;
     int fds0 = cio_test_count_fds();
 
-    drv = must(drv, open_uring(&drv, "disable_opflags", "fixed_file", NULL));
+    drv = must_open(&drv, open_uring(&drv, "disable_opflags", "fixed_file", NULL));
     ck_assert_int_eq(cio_driver_feature(drv, CIO_FEATURE_MULTISHOT_ACCEPT),
                      CIO_SUPPORT_NATIVE);
     lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -223,7 +194,7 @@ START_TEST(t_several_rings)
     cio_entry e;
     int sv[2], bid;
 
-    drv = must(drv, open_uring(&drv, NULL));
+    drv = must_open(&drv, open_uring(&drv, NULL));
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(cio_bufpool_new(drv, &pool[i], 2 + (uint32_t)i, 32),
                          0);
@@ -269,7 +240,7 @@ START_TEST(t_send_zc_without_zerocopy_socket)
     char buf[16];
     int sv[2];
 
-    drv = must(drv, open_uring(&drv, NULL));
+    drv = must_open(&drv, open_uring(&drv, NULL));
     ck_assert_int_eq(cio_driver_feature(drv, CIO_FEATURE_SEND_ZC),
                      CIO_SUPPORT_NATIVE);
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -328,7 +299,7 @@ START_TEST(t_fixed_buffers_memlock_fallback)
                "case not run\n");
         return;
     }
-    drv = must(drv, open_uring(&drv, "entries", "8", NULL));
+    drv = must_open(&drv, open_uring(&drv, "entries", "8", NULL));
     ck_assert_int_eq(posix_memalign((void **)&buf, 4096, BIG), 0);
     memset(buf, 0x5a, BIG);
     iov.base = buf;

@@ -2,7 +2,8 @@
 /*
  * cio_test_uring.h - what the io_uring suites (check_uring.c: set-up,
  * per-op fallback, seccomp, knobs; check_uring_ops.c: SQ and CQ limits,
- * notify, cancel, teardown, batches) share: opening a uring driver with
+ * notify, cancel, teardown, batches; check_uring_beyond.c: the beyond
+ * features' uring-only paths) share: opening a uring driver with
  * [module.uring] knobs, running one op, raising the descriptor limit,
  * and a main that SKIPs when io_uring cannot run here.
  */
